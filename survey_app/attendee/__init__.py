@@ -1,0 +1,7 @@
+"""Attendee pages: the agenda, session feedback, the feedback grid and policy inputs."""
+
+from flask import Blueprint
+
+bp = Blueprint("attendee", __name__, url_prefix="/e")
+
+from . import routes  # noqa: E402,F401

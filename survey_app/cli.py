@@ -1,0 +1,139 @@
+"""``flask --app survey_app ...`` commands: database, events, seed and demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from . import demo, migrate
+from .db import get_session
+from .events import FIRST_EVENT_FILE, EventFileError, apply_event, parse_event_yaml
+from .models import Event
+
+
+@click.group("db")
+def db_cli() -> None:
+    """Migrate the database schema (Alembic)."""
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the database to REVISION (default: the newest)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database upgraded to {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Take the database back to REVISION (``base`` empties it)."""
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database downgraded to {revision}.")
+
+
+@click.group("events")
+def events_cli() -> None:
+    """Load events and open or close their collection."""
+
+
+def _load_file(path: Path, status: str | None = None) -> None:
+    try:
+        spec = parse_event_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path}: not UTF-8 text") from None
+    except EventFileError as error:
+        raise click.ClickException(f"{path}: {error}") from None
+    session = get_session()
+    try:
+        changes = apply_event(session, spec, status=status)
+    except EventFileError as error:
+        session.rollback()
+        raise click.ClickException(f"{path}: {error}") from None
+    session.commit()
+    slug = spec.event["slug"]
+    if not changes:
+        click.echo(f"Event '{slug}' is already up to date.")
+        return
+    click.echo(f"Event '{slug}': {len(changes)} change(s).")
+    for line in changes:
+        click.echo(f"  - {line}")
+
+
+@events_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def events_load(path: Path) -> None:
+    """Load or update an event from a YAML file and tell what changed."""
+    _load_file(path)
+
+
+def _event_or_fail(slug: str) -> Event:
+    event = get_session().scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"no event '{slug}'")
+    return event
+
+
+def _set_status(slug: str, status: str) -> None:
+    event = _event_or_fail(slug)
+    changed = event.set_status(status)
+    get_session().commit()
+    click.echo(f"Event '{slug}' is {status}" + ("." if changed else " (it already was)."))
+
+
+@events_cli.command("open")
+@click.argument("slug")
+def events_open(slug: str) -> None:
+    """Open SLUG for collection."""
+    _set_status(slug, "open")
+
+
+@events_cli.command("close")
+@click.argument("slug")
+def events_close(slug: str) -> None:
+    """Close collection of SLUG: the forms say so and accept nothing."""
+    _set_status(slug, "closed")
+
+
+@events_cli.command("purge-demo")
+@click.argument("slug")
+def events_purge_demo(slug: str) -> None:
+    """Remove the synthetic (``demo``) responses of SLUG."""
+    event = _event_or_fail(slug)
+    removed = demo.purge_demo(get_session(), event)
+    get_session().commit()
+    click.echo(f"Removed {removed} demo response(s) from '{slug}'.")
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Load the bundled first event and open it for collection."""
+    _load_file(FIRST_EVENT_FILE, status="open")
+
+
+@click.command("demo-data")
+@click.argument("slug")
+@click.option("--responses", "count", type=click.IntRange(1, 2_000_000), default=500)
+@click.option("--force", is_flag=True, help="Add demo data even beside real responses.")
+@click.option("--seed", "random_seed", type=int, default=None, help="Seed for repeatable data.")
+def demo_data_command(slug: str, count: int, force: bool, random_seed: int | None) -> None:
+    """Fill SLUG with realistic synthetic feedback and policy inputs (channel ``demo``)."""
+    event = _event_or_fail(slug)
+    session = get_session()
+    real = demo.real_response_count(session, event)
+    if real and not force:
+        raise click.ClickException(
+            f"'{slug}' already holds {real} real response(s); add --force to mix in demo data"
+        )
+    made = demo.make_demo_responses(session, event, count, seed=random_seed)
+    session.commit()
+    click.echo(f"Added {made} demo responses to '{slug}'.")
+
+
+def init_app(app: Flask) -> None:
+    """Register every command group."""
+    for command in (db_cli, events_cli, seed_command, demo_data_command):
+        app.cli.add_command(command)

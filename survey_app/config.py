@@ -1,0 +1,50 @@
+"""Configuration read from the environment (prefix ``SURVEY_``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+#: Longest free-text answer we accept; well below Werkzeug's form limits, so a long
+#: answer gets a message at its field instead of a 413.
+TEXT_MAX = 5000
+SHORT_TEXT_MAX = 200
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str) -> dict[str, Any]:
+    """Build the app configuration from ``SURVEY_*`` variables and sane defaults."""
+    env = os.environ
+    default_db = "sqlite:///" + str(Path(instance_path) / "survey.sqlite3")
+    production = env.get("SURVEY_ENV", "development") == "production"
+    return {
+        "SURVEY_ENV": env.get("SURVEY_ENV", "development"),
+        "SECRET_KEY": env.get("SURVEY_SECRET_KEY"),
+        "DATABASE_URL": env.get("SURVEY_DATABASE_URL", default_db),
+        "PUBLIC_BASE_URL": env.get("SURVEY_PUBLIC_BASE_URL", ""),
+        "EXPORT_DIR": env.get("SURVEY_EXPORT_DIR", str(Path(instance_path) / "exports")),
+        "EXPORT_KEEP": int(env.get("SURVEY_EXPORT_KEEP", "14")),
+        "RETENTION_DAYS": int(env.get("SURVEY_RETENTION_DAYS", "365")),
+        "RATELIMIT_STORAGE_URI": env.get("SURVEY_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("SURVEY_RATELIMIT_ENABLED"), True),
+        "TRUSTED_PROXIES": int(env.get("SURVEY_TRUSTED_PROXIES", "0")),
+        # CSRF tokens live as long as the session: an attendee may open a form at 13:00
+        # and send it at 17:00.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": True,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production or _bool(env.get("SURVEY_SECURE_COOKIES")),
+        "REMEMBER_COOKIE_SECURE": production or _bool(env.get("SURVEY_SECURE_COOKIES")),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ("en", "zh"),
+    }

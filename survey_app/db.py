@@ -1,0 +1,109 @@
+"""Engine and session factory shared by the web app, the pipeline and the exports.
+
+Plain SQLAlchemy 2.0 (not Flask-SQLAlchemy) so that ``pipeline/`` and ``exports/`` can open
+a session without an app. In a request, :func:`get_session` gives one session per app
+context; it begins ``IMMEDIATE`` on SQLite for requests that write, so concurrent
+submissions queue on the busy timeout instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+#: How long a SQLite writer waits for the lock before giving up, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine; on SQLite turn on WAL, foreign keys and our own BEGIN."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        kwargs.setdefault("connect_args", {}).update(
+            {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        )
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Apply SQLAlchemy's documented recipe for SQLite transactions (BEGIN emitted by us)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Turn off pysqlite's own transaction handling; the "begin" event below emits BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
+    """Sessions for reading, or for writing (BEGIN IMMEDIATE on SQLite)."""
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+def get_engine() -> Engine:
+    """The current app's engine."""
+    return current_app.extensions["survey_db"]["engine"]
+
+
+def get_session() -> Session:
+    """The session of this app context (a writing one for POST requests and CLI commands)."""
+    if "db_session" not in g:
+        write = not (has_request_context() and request.method in _SAFE_METHODS)
+        factories = current_app.extensions["survey_db"]
+        g.db_session = factories["write" if write else "read"]()
+    return g.db_session
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work outside a request: commit on success, roll back on error."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _close_session(exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        if exc is not None:
+            session.rollback()
+        session.close()
+
+
+def init_app(app: Flask) -> None:
+    """Bind the engine and session factories to the app and close sessions on teardown."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["survey_db"] = {
+        "engine": engine,
+        "read": session_factory(engine),
+        "write": session_factory(engine, write=True),
+    }
+    app.teardown_appcontext(_close_session)

@@ -1,0 +1,126 @@
+"""Load or update an event from a validated :class:`EventSpec`, saying what changed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import AgendaSession, Event, Response, Series, SessionPerson, Theme
+from .schema import EventFileError, EventSpec, PersonSpec, parse_event_yaml
+
+__all__ = ["EventFileError", "EventSpec", "apply_event", "parse_event_yaml"]
+
+_PERSON_KEYS = ("position", *(spec_field.name for spec_field in fields(PersonSpec)))
+
+
+def _update(obj: Any, values: dict[str, Any], label: str, changes: list[str]) -> None:
+    """Set the attributes that differ and note each one."""
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changes.append(f"{label}: {key} changed")
+
+
+def _sync_people(item: AgendaSession, people: tuple[PersonSpec, ...], changes: list[str]) -> None:
+    """Replace the session's people when the file lists them differently."""
+    wanted = [{"position": n, **asdict(person)} for n, person in enumerate(people, 1)]
+    current = [{key: getattr(person, key) for key in _PERSON_KEYS} for person in item.people]
+    if current == wanted:
+        return
+    item.people.clear()
+    item.people.extend(SessionPerson(**row) for row in wanted)
+    changes.append(f"session '{item.code}': people changed ({len(wanted)} now)")
+
+
+def _responses_to(db: Session, column: Any, ident: int) -> int:
+    return db.scalar(select(func.count()).select_from(Response).where(column == ident)) or 0
+
+
+def apply_event(db: Session, spec: EventSpec, *, status: str | None = None) -> list[str]:
+    """Create or update the event of ``spec``; return a line per change (empty if none).
+
+    A session or theme that already holds responses is never deleted: the file is refused.
+    The caller commits.
+    """
+    changes: list[str] = []
+    series = db.scalar(select(Series).where(Series.slug == spec.series["slug"]))
+    if series is None:
+        series = Series(**spec.series)
+        db.add(series)
+        changes.append(f"series '{series.slug}' created")
+    else:
+        _update(series, spec.series, f"series '{series.slug}'", changes)
+
+    event = db.scalar(select(Event).where(Event.slug == spec.event["slug"]))
+    if event is None:
+        event = Event(series=series, parts=spec.parts, status=status or "draft", **spec.event)
+        db.add(event)
+        changes.append(f"event '{event.slug}' created")
+    else:
+        label = f"event '{event.slug}'"
+        if event.series_id != series.id:
+            event.series = series
+            changes.append(f"{label}: series changed")
+        _update(event, {**spec.event, "parts": spec.parts}, label, changes)
+        if status is not None and event.set_status(status):
+            changes.append(f"{label}: status changed to {status}")
+
+    _sync_sessions(db, event, spec, changes)
+    _sync_themes(db, event, spec, changes)
+    db.flush()
+    return changes
+
+
+def _sync_sessions(db: Session, event: Event, spec: EventSpec, changes: list[str]) -> None:
+    existing = {item.code: item for item in event.sessions}
+    wanted = {item.code for item in spec.sessions}
+    for code, item in existing.items():
+        if code not in wanted:
+            if item.id is not None and _responses_to(db, Response.session_id, item.id):
+                raise EventFileError(
+                    f"session '{code}' already holds feedback and cannot be removed"
+                )
+            event.sessions.remove(item)
+            changes.append(f"session '{code}' removed")
+    for position, item_spec in enumerate(spec.sessions, start=1):
+        values = {
+            "position": position,
+            "kind": item_spec.kind,
+            "part": item_spec.part,
+            "title_en": item_spec.title_en,
+            "title_zh": item_spec.title_zh,
+            "starts_at": item_spec.starts_at,
+            "ends_at": item_spec.ends_at,
+            "takes_feedback": item_spec.takes_feedback,
+        }
+        item = existing.get(item_spec.code)
+        if item is None:
+            item = AgendaSession(code=item_spec.code, **values)
+            event.sessions.append(item)
+            _sync_people(item, item_spec.people, [])
+            changes.append(f"session '{item_spec.code}' added")
+        else:
+            _update(item, values, f"session '{item_spec.code}'", changes)
+            _sync_people(item, item_spec.people, changes)
+
+
+def _sync_themes(db: Session, event: Event, spec: EventSpec, changes: list[str]) -> None:
+    existing = {item.code: item for item in event.themes}
+    wanted = {item.code for item in spec.themes}
+    for code, item in existing.items():
+        if code not in wanted:
+            if item.id is not None and _responses_to(db, Response.theme_id, item.id):
+                raise EventFileError(f"theme '{code}' already holds inputs and cannot be removed")
+            event.themes.remove(item)
+            changes.append(f"theme '{code}' removed")
+    for position, theme_spec in enumerate(spec.themes, start=1):
+        values = {"position": position, **asdict(theme_spec)}
+        item = existing.get(theme_spec.code)
+        if item is None:
+            event.themes.append(Theme(**values))
+            changes.append(f"theme '{theme_spec.code}' added")
+        else:
+            _update(item, values, f"theme '{theme_spec.code}'", changes)

@@ -1,0 +1,368 @@
+"""Strict validation of event YAML: every problem names its line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from ..models.vocabulary import PERSON_ROLES, SESSION_KINDS
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+MAX_TEXT = 300
+MAX_LONG_TEXT = 4000
+
+
+class EventFileError(ValueError):
+    """A problem in an event file, with the line it is on."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(f"line {line}: {message}" if line else message)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe loader that remembers the line of every mapping under ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    loader.flatten_mapping(node)
+    mapping: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise EventFileError(f"keys must be text, not {key!r}", key_node.start_mark.line + 1)
+        if key in mapping:
+            raise EventFileError(f"'{key}' is given twice", key_node.start_mark.line + 1)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.setdefault("__lines__", {})[key] = key_node.start_mark.line + 1
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# Dates and times stay text, so "13:00" is never read as a number of minutes.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    role: str
+    name: str
+    affiliation_en: str = ""
+    affiliation_zh: str = ""
+    talk_en: str = ""
+    talk_zh: str = ""
+    starts_at: time | None = None
+    ends_at: time | None = None
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    code: str
+    kind: str
+    title_en: str
+    title_zh: str
+    starts_at: time
+    ends_at: time
+    part: str | None
+    takes_feedback: bool
+    people: tuple[PersonSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThemeSpec:
+    code: str
+    title_en: str
+    title_zh: str
+    description_en: str = ""
+    description_zh: str = ""
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """An event file, validated: what :func:`apply_event` writes to the database."""
+
+    series: dict[str, str]
+    event: dict[str, Any]
+    parts: dict[str, dict[str, str]]
+    sessions: tuple[SessionSpec, ...]
+    themes: tuple[ThemeSpec, ...] = field(default=())
+
+
+class _Reader:
+    """Reads one mapping strictly, naming the line of each problem."""
+
+    def __init__(self, data: Any, where: str, line: int | None = None) -> None:
+        if not isinstance(data, dict):
+            raise EventFileError(f"{where} must be a mapping of keys to values", line)
+        self.data = data
+        self.where = where
+        self.line: int | None = data.get("__line__", line)
+        self.lines: dict[str, int] = data.get("__lines__", {})
+        self.used: set[str] = {"__line__", "__lines__"}
+
+    def line_of(self, key: str) -> int | None:
+        return self.lines.get(key, self.line)
+
+    def text(self, key: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+        self.used.add(key)
+        value = self.data.get(key)
+        if value is None or value == "":
+            if required:
+                raise EventFileError(f"{self.where}: '{key}' is required", self.line)
+            return ""
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise EventFileError(f"{self.where}: '{key}' must be text", self.line_of(key))
+        value = str(value).strip()
+        if "\x00" in value:
+            raise EventFileError(f"{self.where}: '{key}' holds a NUL character", self.line_of(key))
+        if len(value) > limit:
+            raise EventFileError(
+                f"{self.where}: '{key}' is longer than {limit} characters", self.line_of(key)
+            )
+        return value
+
+    def code(self, key: str, pattern: re.Pattern[str] = CODE_RE) -> str:
+        value = self.text(key)
+        if not pattern.match(value):
+            raise EventFileError(
+                f"{self.where}: '{key}' must be lower-case letters, digits and dashes, "
+                f"not {value!r}",
+                self.line_of(key),
+            )
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...]) -> str:
+        value = self.text(key)
+        if value not in choices:
+            raise EventFileError(
+                f"{self.where}: '{key}' must be one of {', '.join(choices)}, not {value!r}",
+                self.line_of(key),
+            )
+        return value
+
+    def time(self, key: str, *, required: bool = True) -> time | None:
+        value = self.text(key, required=required)
+        if not value:
+            return None
+        if not TIME_RE.match(value):
+            raise EventFileError(
+                f"{self.where}: '{key}' must be a time like \"13:00\", not {value!r}",
+                self.line_of(key),
+            )
+        return time.fromisoformat(value)
+
+    def flag(self, key: str, default: bool) -> bool:
+        self.used.add(key)
+        value = self.data.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise EventFileError(
+                f"{self.where}: '{key}' must be true or false", self.line_of(key)
+            )
+        return value
+
+    def items(self, key: str, *, required: bool = True) -> list[Any]:
+        self.used.add(key)
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise EventFileError(f"{self.where}: '{key}' is required", self.line)
+            return []
+        if not isinstance(value, list):
+            raise EventFileError(f"{self.where}: '{key}' must be a list", self.line_of(key))
+        return value
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise EventFileError(
+                f"{self.where}: unknown key '{unknown[0]}'", self.line_of(unknown[0])
+            )
+
+
+def _span(reader: _Reader, start: time | None, end: time | None) -> None:
+    if start is not None and end is not None and end <= start:
+        raise EventFileError(f"{reader.where}: ends_at must be after starts_at", reader.line)
+
+
+def _person(data: Any, where: str, line: int | None) -> PersonSpec:
+    reader = _Reader(data, where, line)
+    person = PersonSpec(
+        role=reader.choice("role", PERSON_ROLES),
+        name=reader.text("name", limit=200),
+        affiliation_en=reader.text("affiliation_en", required=False, limit=400),
+        affiliation_zh=reader.text("affiliation_zh", required=False, limit=400),
+        talk_en=reader.text("talk_en", required=False, limit=400),
+        talk_zh=reader.text("talk_zh", required=False, limit=400),
+        starts_at=reader.time("starts_at", required=False),
+        ends_at=reader.time("ends_at", required=False),
+    )
+    _span(reader, person.starts_at, person.ends_at)
+    reader.done()
+    return person
+
+
+def _session(data: Any, index: int, parts: dict[str, Any], line: int | None) -> SessionSpec:
+    reader = _Reader(data, f"session {index}", line)
+    code = reader.code("code")
+    reader.where = f"session '{code}'"
+    kind = reader.choice("kind", SESSION_KINDS)
+    reader.used.add("part")
+    part = data.get("part")
+    if part is not None:
+        part = str(part)
+        if part not in parts:
+            raise EventFileError(
+                f"{reader.where}: part {part!r} is not one of the file's parts",
+                reader.line_of("part"),
+            )
+    takes_feedback = reader.flag("feedback", kind != "break")
+    if kind == "break" and takes_feedback:
+        raise EventFileError(f"{reader.where}: a break takes no feedback", reader.line)
+    people = tuple(
+        _person(item, f"{reader.where}, person {number}", reader.line_of("people"))
+        for number, item in enumerate(reader.items("people", required=False), start=1)
+    )
+    spec = SessionSpec(
+        code=code,
+        kind=kind,
+        title_en=reader.text("title_en"),
+        title_zh=reader.text("title_zh"),
+        starts_at=reader.time("starts_at"),  # type: ignore[arg-type]
+        ends_at=reader.time("ends_at"),  # type: ignore[arg-type]
+        part=part,
+        takes_feedback=takes_feedback,
+        people=people,
+    )
+    _span(reader, spec.starts_at, spec.ends_at)
+    reader.done()
+    return spec
+
+
+def _theme(data: Any, index: int, line: int | None) -> ThemeSpec:
+    reader = _Reader(data, f"theme {index}", line)
+    spec = ThemeSpec(
+        code=reader.code("code"),
+        title_en=reader.text("title_en"),
+        title_zh=reader.text("title_zh"),
+        description_en=reader.text("description_en", required=False, limit=MAX_LONG_TEXT),
+        description_zh=reader.text("description_zh", required=False, limit=MAX_LONG_TEXT),
+    )
+    reader.done()
+    return spec
+
+
+def _unique(codes: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise EventFileError(f"{what} code '{code}' is used twice")
+        seen.add(code)
+
+
+def parse_event_yaml(text: str) -> EventSpec:
+    """Validate an event file's text; raise :class:`EventFileError` naming the line."""
+    if "\x00" in text:
+        raise EventFileError("the file holds a NUL character")
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or error.context or "not valid YAML"
+        raise EventFileError(f"not valid YAML: {problem}", mark.line + 1 if mark else None)
+    except yaml.YAMLError as error:
+        raise EventFileError(f"not valid YAML: {error}") from None
+    root = _Reader(data, "the file", 1)
+
+    series_reader = _Reader(root.data.get("series"), "series", root.line_of("series"))
+    root.used.add("series")
+    series = {
+        "slug": series_reader.code("slug", SLUG_RE),
+        "title_en": series_reader.text("title_en"),
+        "title_zh": series_reader.text("title_zh"),
+    }
+    series_reader.done()
+
+    event_reader = _Reader(root.data.get("event"), "event", root.line_of("event"))
+    root.used.add("event")
+    event = _event_fields(event_reader)
+
+    parts: dict[str, dict[str, str]] = {}
+    for number, item in enumerate(root.items("parts", required=False), start=1):
+        reader = _Reader(item, f"part {number}", root.line_of("parts"))
+        code = reader.text("code", limit=20)
+        if code in parts:
+            raise EventFileError(f"part code '{code}' is used twice", reader.line)
+        starts, ends = reader.time("starts_at", required=False), reader.time("ends_at", required=False)
+        _span(reader, starts, ends)
+        parts[code] = {
+            "title_en": reader.text("title_en"),
+            "title_zh": reader.text("title_zh"),
+            "starts_at": starts.strftime("%H:%M") if starts else "",
+            "ends_at": ends.strftime("%H:%M") if ends else "",
+        }
+        reader.done()
+
+    sessions = tuple(
+        _session(item, number, parts, root.line_of("sessions"))
+        for number, item in enumerate(root.items("sessions"), start=1)
+    )
+    if not any(item.takes_feedback for item in sessions):
+        raise EventFileError("no session takes feedback", root.line_of("sessions"))
+    themes = tuple(
+        _theme(item, number, root.line_of("themes"))
+        for number, item in enumerate(root.items("themes", required=False), start=1)
+    )
+    root.done()
+    _unique([item.code for item in sessions], "session")
+    _unique([item.code for item in themes], "theme")
+    return EventSpec(series=series, event=event, parts=parts, sessions=sessions, themes=themes)
+
+
+def _event_fields(reader: _Reader) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "slug": reader.code("slug", SLUG_RE),
+        "title_en": reader.text("title_en"),
+        "title_zh": reader.text("title_zh"),
+        "subtitle_en": reader.text("subtitle_en", required=False),
+        "subtitle_zh": reader.text("subtitle_zh", required=False),
+        "venue_en": reader.text("venue_en", required=False),
+        "venue_zh": reader.text("venue_zh", required=False),
+        "starts_at": reader.time("starts_at"),
+        "ends_at": reader.time("ends_at"),
+    }
+    _span(reader, fields["starts_at"], fields["ends_at"])
+    day = reader.text("date")
+    try:
+        fields["date"] = date.fromisoformat(day)
+    except ValueError:
+        raise EventFileError(
+            f"event: 'date' must be a date like \"2020-11-10\", not {day!r}",
+            reader.line_of("date"),
+        ) from None
+    zone = reader.text("timezone")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise EventFileError(
+            f"event: unknown time zone {zone!r}", reader.line_of("timezone")
+        ) from None
+    fields["timezone"] = zone
+    hosts = reader.items("hosts", required=False)
+    if not all(isinstance(host, str) and 0 < len(host) <= 200 for host in hosts):
+        raise EventFileError("event: 'hosts' must be a list of names", reader.line_of("hosts"))
+    fields["hosts"] = list(hosts)
+    reader.done()
+    return fields

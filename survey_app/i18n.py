@@ -1,0 +1,22 @@
+"""Languages: English and Simplified Chinese, chosen per request."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+
+from .extensions import babel, select_locale
+
+
+def current_language() -> str:
+    """``en`` or ``zh`` for the current request."""
+    return "zh" if str(get_locale()).startswith("zh") else "en"
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel and expose the language to templates."""
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def _language() -> dict[str, object]:
+        return {"lang": current_language()}

@@ -1,0 +1,113 @@
+"""The pipeline's tags on a response and an organiser's review of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, utcnow
+from .responses import Response
+from .vocabulary import REVIEW_STATES, sql_in
+
+
+class ResponseTag(Base):
+    """Impact levels, groups and areas of one response: the machine's and, if any, a person's.
+
+    The nightly job writes only the ``machine_*`` columns, so it never overwrites a review;
+    the figures use :attr:`levels`, :attr:`groups` and :attr:`areas`.
+    """
+
+    __tablename__ = "response_tags"
+    __table_args__ = (CheckConstraint(sql_in("review_state", REVIEW_STATES), name="review_state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), unique=True
+    )
+    #: The response version that was tagged; the job re-tags when the response moves on.
+    tagged_version: Mapped[int]
+    #: Codebook version of the tagger that made the machine tags.
+    tagger_version: Mapped[str] = mapped_column(String(64), index=True)
+    #: The machine's levels, scores (level -> confidence) and evidence (level -> words).
+    machine_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    machine_scores: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    machine_evidence: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    machine_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    machine_areas: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Per text field: its own levels, evidence, sentiment and language.
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Mean polarity of the texts in [-1, 1], or None when no text could be scored.
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    #: Language of the text(s), detected by the tagger.
+    text_language: Mapped[str | None] = mapped_column(String(5))
+    #: How sure the machine is, 0 to 1; the review queue shows the least certain first.
+    certainty: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    tagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: ``machine`` (no review), ``confirmed`` or ``changed`` by an organiser.
+    review_state: Mapped[str] = mapped_column(String(10), default="machine", index=True)
+    reviewed_levels: Mapped[list[str] | None] = mapped_column(JSON)
+    reviewed_groups: Mapped[list[str] | None] = mapped_column(JSON)
+    reviewed_areas: Mapped[list[str] | None] = mapped_column(JSON)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisers.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    response: Mapped[Response] = relationship(back_populates="tag")
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether a person confirmed or changed the tags."""
+        return self.review_state != "machine"
+
+    @property
+    def levels(self) -> list[str]:
+        """The levels that count: the reviewed ones where a person reviewed, else the machine's."""
+        return list(self.reviewed_levels if self.reviewed else self.machine_levels)
+
+    @property
+    def groups(self) -> list[str]:
+        """The groups that count (reviewed, else the machine's)."""
+        return list(self.reviewed_groups if self.reviewed else self.machine_groups)
+
+    @property
+    def areas(self) -> list[str]:
+        """The areas that count (reviewed, else the machine's)."""
+        return list(self.reviewed_areas if self.reviewed else self.machine_areas)
+
+    def confirm(self, organiser_id: int) -> None:
+        """Accept the machine's tags as they are."""
+        self._review(
+            "confirmed",
+            organiser_id,
+            self.machine_levels,
+            self.machine_groups,
+            self.machine_areas,
+        )
+
+    def change(
+        self, organiser_id: int, levels: list[str], groups: list[str], areas: list[str]
+    ) -> None:
+        """Set the tags by hand; ``confirmed`` when they equal the machine's."""
+        same = (
+            set(levels) == set(self.machine_levels)
+            and set(groups) == set(self.machine_groups)
+            and set(areas) == set(self.machine_areas)
+        )
+        self._review("confirmed" if same else "changed", organiser_id, levels, groups, areas)
+
+    def _review(
+        self,
+        state: str,
+        organiser_id: int,
+        levels: list[str],
+        groups: list[str],
+        areas: list[str],
+    ) -> None:
+        self.review_state = state
+        self.reviewed_levels = sorted(levels)
+        self.reviewed_groups = sorted(groups)
+        self.reviewed_areas = sorted(areas)
+        self.reviewed_by_id = organiser_id
+        self.reviewed_at = utcnow()

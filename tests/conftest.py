@@ -1,0 +1,101 @@
+"""Fixtures shared by the suite: ``app``, ``client``, ``runner`` and a seeded event.
+
+Tests run on a fresh SQLite file each; with ``SURVEY_TEST_DATABASE_URL`` set they run on
+PostgreSQL instead, in a database of their own created for the session (so two runs on one
+server never meet) and emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from survey_app import create_app, migrate
+from survey_app.db import get_session
+from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
+from survey_app.models import Base, Event
+
+FIRST_SLUG = "2020-11-10-social-protection"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A throw-away PostgreSQL database migrated to head, or None to use SQLite."""
+    base = os.environ.get("SURVEY_TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    name = f"survey_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, postgres_url: str | None) -> str:
+    """The URL of an empty database at the current schema."""
+    if postgres_url is None:
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    engine = create_engine(postgres_url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return postgres_url
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+    """An app on an empty database, configured for tests."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": database_url,
+            "EXPORT_DIR": str(tmp_path / "exports"),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    if database_url.startswith("sqlite"):
+        with app.app_context():
+            Base.metadata.create_all(app.extensions["survey_db"]["engine"])
+    yield app
+    app.extensions["survey_db"]["engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A CLI runner of ``app``."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def event(app: Flask) -> Event:
+    """The first event of the series, loaded from the bundled file and open."""
+    with app.app_context():
+        session = get_session()
+        apply_event(session, parse_event_yaml(FIRST_EVENT_FILE.read_text("utf-8")), status="open")
+        session.commit()
+        loaded = session.query(Event).filter_by(slug=FIRST_SLUG).one()
+        session.expunge_all()
+        return loaded
