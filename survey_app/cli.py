@@ -8,6 +8,8 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from pipeline.cli import pipeline_cli
+
 from . import demo, migrate
 from .db import get_session
 from .events import FIRST_EVENT_FILE, EventFileError, apply_event, parse_event_yaml
@@ -135,5 +137,5 @@ def demo_data_command(slug: str, count: int, force: bool, random_seed: int | Non
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    for command in (db_cli, events_cli, seed_command, demo_data_command):
+    for command in (db_cli, events_cli, seed_command, demo_data_command, pipeline_cli):
         app.cli.add_command(command)

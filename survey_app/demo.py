@@ -39,7 +39,7 @@ SENTENCES: dict[str, dict[str, list[str]]] = {
         "stimulus": [
             "Wage subsidies and contribution waivers helped firms keep their staff.",
             "The temporary increase of Dibao benefits reached only part of those in need.",
-            "Deferrals of social insurance contributions must not weaken the funds in the long run.",
+            "Deferred social insurance contributions must not weaken the funds in the long run.",
             "Cash transfers and consumption vouchers should reach informal workers too.",
         ],
         "none": [
@@ -148,16 +148,15 @@ def _row(rng: random.Random, event: Event, sessions: list[int], themes: list[int
         **common,
         "kind": "input",
         "theme_id": rng.choice(themes),
-        "text": _comment(rng, language) + ("" if language == "zh" else " ")
+        "text": _comment(rng, language)
+        + ("" if language == "zh" else " ")
         + _comment(rng, language),
         "groups": sorted(rng.sample(GROUPS, k=rng.choice((0, 1, 1, 2)))),
         "areas": sorted(rng.sample(AREAS, k=rng.choice((0, 1, 2)))),
     }
 
 
-def make_demo_responses(
-    db: Session, event: Event, count: int, *, seed: int | None = None
-) -> int:
+def make_demo_responses(db: Session, event: Event, count: int, *, seed: int | None = None) -> int:
     """Insert ``count`` synthetic responses in batches; the caller commits."""
     rng = random.Random(seed if seed is not None else secrets.randbits(32))
     sessions = [item.id for item in event.feedback_sessions()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
+from . import labels
 from .extensions import babel, select_locale
 
 
@@ -19,4 +20,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language() -> dict[str, object]:
-        return {"lang": current_language()}
+        return {"lang": current_language(), "labels": labels, "roles": labels.ROLES}

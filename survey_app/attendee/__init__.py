@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("attendee", __name__, url_prefix="/e")
+bp = Blueprint("attendee", __name__)
 
 from . import routes  # noqa: E402,F401

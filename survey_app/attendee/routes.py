@@ -1,0 +1,311 @@
+"""Attendee views: load, check the event is open, validate, call an operation, commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, selectinload
+
+from ..db import get_session
+from ..extensions import csrf
+from ..i18n import current_language
+from ..models import AgendaSession, Event, Response, Theme
+from . import bp, operations
+from .forms import (
+    PolicyInputForm,
+    SessionFeedbackForm,
+    SubmissionForm,
+    WithdrawForm,
+    grid_field,
+    grid_form_class,
+)
+
+# The forms check their own CSRF token, so a stale token returns the form with the
+# attendee's text and a message instead of a bare error page.
+csrf.exempt(bp)
+
+
+def _event_or_404(slug: str) -> Event:
+    event = get_session().scalar(
+        select(Event)
+        .where(Event.slug == slug, Event.status != "draft")
+        .options(selectinload(Event.sessions).selectinload(AgendaSession.people))
+    )
+    if event is None:
+        abort(404, description=_("There is no event at this address."))
+    return event
+
+
+def _feedback_session_or_404(event: Event, code: str) -> AgendaSession:
+    for item in event.sessions:
+        if item.code == code and item.takes_feedback:
+            return item
+    abort(404, description=_("This event has no session that takes feedback at this address."))
+
+
+def _theme_choices(event: Event) -> list[tuple[str, str]]:
+    lang = current_language()
+    return [(theme.code, theme.title(lang)) for theme in event.themes]
+
+
+def _theme(event: Event, code: str) -> Theme:
+    return next(theme for theme in event.themes if theme.code == code)
+
+
+def _ensure_key(form: SubmissionForm) -> str:
+    """The form's one-time key: a new one for a fresh form or a post that lost it."""
+    if not form.submission_key.data:
+        form.submission_key.data = operations.new_submission_key()
+    return form.submission_key.data
+
+
+class _Refused(Exception):
+    """A check beyond the form's own fields failed; the message goes above the form."""
+
+
+def _submit(
+    event: Event, form: SubmissionForm, store: Callable[[Session], str]
+) -> tuple[str | None, str | None, int]:
+    """Validate and store once; gives ``(token, message, status)``.
+
+    ``token`` is set when the answer was stored; otherwise the form is shown again with
+    everything the attendee wrote, and ``message`` says why.
+    """
+    if request.method != "POST":
+        return None, None, 200
+    if not event.is_open:
+        return (
+            None,
+            _("Collection for this event is closed, so your answer could not be saved."),
+            403,
+        )
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            return (
+                None,
+                _(
+                    "Your session had expired, so nothing was saved yet. Your answers are still "
+                    "below: please send the form again."
+                ),
+                400,
+            )
+        return None, _("Please check the answers marked below."), 400
+    db = get_session()
+    try:
+        token = store(db)
+        db.commit()
+    except _Refused as refusal:
+        db.rollback()
+        return None, str(refusal), 400
+    except OperationalError:
+        db.rollback()
+        current_app.logger.exception("could not store a response")
+        return (
+            None,
+            _(
+                "We could not save your answer just now. Nothing is lost: your text is still in "
+                "the form below. Please send it again in a moment."
+            ),
+            503,
+        )
+    return token, None, 302
+
+
+def _closed_page(event: Event) -> ResponseReturnValue | None:
+    """The 'collection closed' page for a fresh visit to a closed event's form."""
+    if request.method == "GET" and not event.is_open:
+        return render_template("attendee/closed.html", event=event), 403
+    return None
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """List the events that collect answers."""
+    events = get_session().scalars(
+        select(Event).where(Event.status != "draft").order_by(Event.date.desc())
+    )
+    return render_template("attendee/index.html", events=list(events))
+
+
+@bp.get("/e/<slug>/")
+def agenda(slug: str) -> ResponseReturnValue:
+    """Show the agenda with a feedback link on each session that takes feedback."""
+    return render_template("attendee/agenda.html", event=_event_or_404(slug))
+
+
+@bp.route("/e/<slug>/sessions/<code>/feedback", methods=["GET", "POST"])
+def session_feedback(slug: str, code: str) -> ResponseReturnValue:
+    """Give feedback on one session (the link a QR code on its slides carries)."""
+    event = _event_or_404(slug)
+    item = _feedback_session_or_404(event, code)
+    if (closed := _closed_page(event)) is not None:
+        return closed
+    form = SessionFeedbackForm()
+    key = _ensure_key(form)
+
+    def store(db: Session) -> str:
+        answers = operations.clean_answers(form.data, operations.FEEDBACK_FIELDS)
+        values = operations.feedback_values(event, item, answers, current_language(), "web")
+        return operations.store_response(db, _secret(), key, values).token
+
+    token, message, status = _submit(event, form, store)
+    if token is not None:
+        return redirect(url_for(".thanks", slug=slug, token=token))
+    html = render_template(
+        "attendee/session_feedback.html", event=event, item=item, form=form, message=message
+    )
+    return html, status
+
+
+@bp.route("/e/<slug>/feedback", methods=["GET", "POST"])
+def feedback_grid(slug: str) -> ResponseReturnValue:
+    """Rate every session attended on one page; stored as one feedback per session."""
+    event = _event_or_404(slug)
+    if (closed := _closed_page(event)) is not None:
+        return closed
+    items = event.feedback_sessions()
+    form = grid_form_class([item.code for item in items])()
+    key = _ensure_key(form)
+
+    def store(db: Session) -> str:
+        rated = [item for item in items if form[grid_field(item.code, "overall")].data]
+        if not rated:
+            raise _Refused(_("Please rate at least one session."))
+        common = operations.clean_answers(form.data, ("attendance", *operations.RESPONDENT_FIELDS))
+        tokens = []
+        for item in rated:
+            answers = {
+                **common,
+                "overall": form[grid_field(item.code, "overall")].data,
+                "most_useful": form[grid_field(item.code, "most_useful")].data or None,
+            }
+            values = operations.feedback_values(event, item, answers, current_language(), "web")
+            stored = operations.store_response(db, _secret(), f"{key}:{item.code}", values)
+            tokens.append(stored.token)
+        return tokens[0]
+
+    token, message, status = _submit(event, form, store)
+    if token is not None:
+        return redirect(url_for(".thanks", slug=slug, token=token))
+    html = render_template(
+        "attendee/grid.html",
+        event=event,
+        items=items,
+        form=form,
+        grid_field=grid_field,
+        message=message,
+    )
+    return html, status
+
+
+@bp.route("/e/<slug>/inputs", methods=["GET", "POST"])
+def policy_inputs(slug: str) -> ResponseReturnValue:
+    """Send a policy input on one of the event's themes."""
+    event = _event_or_404(slug)
+    if (closed := _closed_page(event)) is not None:
+        return closed
+    form = PolicyInputForm()
+    form.theme.choices = _theme_choices(event)
+    if request.method == "GET" and request.args.get("theme") in dict(form.theme.choices):
+        form.theme.data = request.args["theme"]
+    key = _ensure_key(form)
+
+    def store(db: Session) -> str:
+        answers = operations.clean_answers(form.data, operations.INPUT_FIELDS)
+        theme = _theme(event, form.theme.data)
+        values = operations.input_values(event, theme, answers, current_language(), "web")
+        return operations.store_response(db, _secret(), key, values).token
+
+    token, message, status = _submit(event, form, store)
+    if token is not None:
+        return redirect(url_for(".thanks", slug=slug, token=token))
+    html = render_template("attendee/inputs.html", event=event, form=form, message=message)
+    return html, status
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _response_or_404(event: Event, token: str) -> Response:
+    response = operations.find_by_token(get_session(), event, token)
+    if response is None:
+        abort(
+            404, description=_("This private link is not valid. Please check it was copied whole.")
+        )
+    return response
+
+
+@bp.get("/e/<slug>/r/<token>/thanks")
+def thanks(slug: str, token: str) -> ResponseReturnValue:
+    """Thank the attendee and give the private link(s) to amend or withdraw."""
+    event = _event_or_404(slug)
+    response = _response_or_404(event, token)
+    links = [
+        (item, operations.edit_token(_secret(), item.submission_key or ""))
+        for item in operations.siblings(get_session(), response)
+    ]
+    return render_template("attendee/thanks.html", event=event, links=links)
+
+
+@bp.route("/e/<slug>/r/<token>", methods=["GET", "POST"])
+def amend(slug: str, token: str) -> ResponseReturnValue:
+    """Read, amend or withdraw one's own answer while the event is open."""
+    event = _event_or_404(slug)
+    response = _response_or_404(event, token)
+    if response.kind == "feedback":
+        form: SessionFeedbackForm | PolicyInputForm = SessionFeedbackForm(obj=response)
+        fields = operations.FEEDBACK_FIELDS
+    else:
+        form = PolicyInputForm(obj=response)
+        form.theme.choices = _theme_choices(event)
+        if request.method == "GET":
+            form.theme.data = response.theme_code
+        fields = operations.INPUT_FIELDS
+    saved = False
+    message = None
+    status = 200
+    if response.status != "active":
+        message = _("This answer was withdrawn.") if response.status == "withdrawn" else None
+    elif request.method == "POST":
+
+        def store(db: Session) -> str:
+            answers = operations.clean_answers(form.data, fields)
+            if response.kind == "input":
+                answers["theme_id"] = _theme(event, form.theme.data).id
+            answers["language"] = current_language()
+            operations.amend(response, answers)
+            return token
+
+        stored, message, status = _submit(event, form, store)
+        saved = stored is not None
+        status = 200 if saved else status
+    html = render_template(
+        "attendee/amend.html",
+        event=event,
+        response=response,
+        form=form,
+        withdraw_form=WithdrawForm(),
+        saved=saved,
+        message=message,
+    )
+    return html, status
+
+
+@bp.post("/e/<slug>/r/<token>/withdraw")
+def withdraw(slug: str, token: str) -> ResponseReturnValue:
+    """Withdraw one's answer; it is kept as a version but no longer counted."""
+    event = _event_or_404(slug)
+    response = _response_or_404(event, token)
+    form = WithdrawForm()
+    if not event.is_open or not form.validate_on_submit():
+        return redirect(url_for(".amend", slug=slug, token=token))
+    if response.status == "active":
+        response.withdraw()
+        get_session().commit()
+    return redirect(url_for(".amend", slug=slug, token=token))

@@ -168,9 +168,7 @@ class _Reader:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise EventFileError(
-                f"{self.where}: '{key}' must be true or false", self.line_of(key)
-            )
+            raise EventFileError(f"{self.where}: '{key}' must be true or false", self.line_of(key))
         return value
 
     def items(self, key: str, *, required: bool = True) -> list[Any]:
@@ -281,7 +279,8 @@ def parse_event_yaml(text: str) -> EventSpec:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "not valid YAML"
-        raise EventFileError(f"not valid YAML: {problem}", mark.line + 1 if mark else None)
+        line = mark.line + 1 if mark else None
+        raise EventFileError(f"not valid YAML: {problem}", line) from None
     except yaml.YAMLError as error:
         raise EventFileError(f"not valid YAML: {error}") from None
     root = _Reader(data, "the file", 1)
@@ -305,7 +304,10 @@ def parse_event_yaml(text: str) -> EventSpec:
         code = reader.text("code", limit=20)
         if code in parts:
             raise EventFileError(f"part code '{code}' is used twice", reader.line)
-        starts, ends = reader.time("starts_at", required=False), reader.time("ends_at", required=False)
+        starts, ends = (
+            reader.time("starts_at", required=False),
+            reader.time("ends_at", required=False),
+        )
         _span(reader, starts, ends)
         parts[code] = {
             "title_en": reader.text("title_en"),

@@ -129,7 +129,7 @@ class Response(Base):
     #: ``active``, ``withdrawn`` by the attendee, or marked ``spam``/``test`` by an organiser.
     status: Mapped[str] = mapped_column(String(10), default="active")
     #: One-time key of the rendered form: a second post of the same form stores nothing new.
-    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    submission_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     #: SHA-256 of the private amend link's token (the token itself is never stored).
     edit_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Bumped on every amendment; the pipeline re-tags when it moves.

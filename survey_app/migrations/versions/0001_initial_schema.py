@@ -215,7 +215,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=5), nullable=False),
         sa.Column("channel", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("submission_key", sa.String(length=64), nullable=True),
+        sa.Column("submission_key", sa.String(length=120), nullable=True),
         sa.Column("edit_token_hash", sa.String(length=64), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("entered_by_id", sa.Integer(), nullable=True),

@@ -1,0 +1,147 @@
+"""Attendee forms. Field names are the data contract that the workbooks and tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    Form,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import labels
+from ..config import SHORT_TEXT_MAX, TEXT_MAX
+
+RATING_CHOICES = [(value, str(value)) for value in range(1, 6)]
+
+
+def no_nul(form: Form, field: Field) -> None:
+    """Refuse NUL characters: PostgreSQL cannot store them, so neither database takes them."""
+    if isinstance(field.data, str) and "\x00" in field.data:
+        raise ValidationError(_l("Please remove the NUL character(s) from this text."))
+
+
+def _text(label: Any, *, limit: int = TEXT_MAX, required: bool = False) -> TextAreaField:
+    first = DataRequired(_l("Please write your input.")) if required else Optional()
+    return TextAreaField(
+        label,
+        validators=[
+            first,
+            no_nul,
+            Length(max=limit, message=_l("Please keep this under %(max)d characters.")),
+        ],
+    )
+
+
+def _short(label: Any) -> StringField:
+    return StringField(
+        label,
+        validators=[
+            Optional(),
+            no_nul,
+            Length(max=SHORT_TEXT_MAX, message=_l("Please keep this under %(max)d characters.")),
+        ],
+    )
+
+
+def rating(label: Any, *, required: bool = False) -> RadioField:
+    """A 1-5 rating; blank allowed unless ``required``."""
+    first = InputRequired(_l("Please choose a rating from 1 to 5.")) if required else Optional()
+    return RadioField(label, choices=RATING_CHOICES, coerce=int, validators=[first])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as check boxes (works with a keyboard and on a phone)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RespondentMixin:
+    """Who answers: all optional, anonymous unless a name is given."""
+
+    stakeholder = SelectField(
+        _l("You are from"),
+        choices=[("", _l("Prefer not to say")), *labels.choices(labels.STAKEHOLDERS)],
+        validators=[Optional()],
+    )
+    name = _short(_l("Your name (optional)"))
+    organisation = _short(_l("Your organisation (optional)"))
+    quote_ok = BooleanField(_l("You may quote my words anonymously in the summaries."))
+    show_name = BooleanField(_l("My name may appear with my words in the summaries."))
+
+
+class SubmissionForm(FlaskForm):
+    """Carries the one-time key that makes a double post store one response."""
+
+    submission_key = HiddenField(validators=[Optional(), Length(max=64)])
+
+
+class SessionFeedbackForm(RespondentMixin, SubmissionForm):
+    """Feedback on one agenda session."""
+
+    overall = rating(_l("Overall, how useful was this session?"), required=True)
+    relevance = rating(_l("Relevance to your work"))
+    speakers = rating(_l("Quality of the speakers"))
+    discussion_time = rating(_l("Time for discussion"))
+    technical = rating(_l("Technical quality (audio, video, interpretation)"))
+    most_useful = _text(_l("What was most useful?"))
+    improve = _text(_l("What could be improved?"))
+    next_topics = _text(_l("Which topics should the next dialogue take up?"))
+    attendance = RadioField(
+        _l("You took part"),
+        choices=labels.choices(labels.ATTENDANCE),
+        validators=[Optional()],
+    )
+
+
+class PolicyInputForm(RespondentMixin, SubmissionForm):
+    """A policy input on one of the event's themes."""
+
+    theme = RadioField(_l("Theme"), validators=[InputRequired(_l("Please choose a theme."))])
+    text = _text(_l("Your policy input"), required=True)
+    groups = MultiCheckboxField(
+        _l("Which groups does it concern?"),
+        choices=labels.choices(labels.GROUPS),
+        validators=[Optional()],
+    )
+    areas = MultiCheckboxField(
+        _l("Which areas of social protection?"),
+        choices=labels.choices(labels.AREAS),
+        validators=[Optional()],
+    )
+
+
+class GridBase(RespondentMixin, SubmissionForm):
+    """Rates every session attended on one page; fields per session are added per event."""
+
+    attendance = SessionFeedbackForm.attendance
+
+
+def grid_form_class(session_codes: list[str]) -> type[GridBase]:
+    """A grid form with an optional rating and comment for each session code."""
+    fields: dict[str, Field] = {}
+    for code in session_codes:
+        fields[grid_field(code, "overall")] = rating(_l("Overall rating"))
+        fields[grid_field(code, "most_useful")] = _text(_l("Comment (optional)"))
+    return type("GridForm", (GridBase,), fields)
+
+
+def grid_field(code: str, question: str) -> str:
+    """The grid's field name for one question about one session."""
+    return f"{question}__{code.replace('-', '_')}"
+
+
+class WithdrawForm(FlaskForm):
+    """Confirms withdrawing an answer (CSRF only)."""
