@@ -29,3 +29,28 @@ def select_locale() -> str:
 
 
 babel = Babel()
+
+
+def init_login(app_login: LoginManager) -> None:
+    """Configure where sign-in sends people and how sessions find their organiser."""
+    from flask_babel import lazy_gettext
+
+    from .db import get_session
+    from .models import Organiser
+
+    app_login.login_view = "admin.login"
+    app_login.login_message = lazy_gettext("Please sign in to see this page.")
+    app_login.session_protection = "strong"
+
+    @app_login.user_loader
+    def _load(session_id: str) -> Organiser | None:
+        ident, _sep, generation = session_id.partition(":")
+        if not ident.isdigit() or not generation.isdigit():
+            return None
+        found = get_session().get(Organiser, int(ident))
+        if found is None or found.session_generation != int(generation) or not found.enabled:
+            return None
+        return found
+
+
+init_login(login_manager)
