@@ -76,3 +76,21 @@ STATUSES: dict[str, LazyString] = {
 def choices(table: dict[str, LazyString]) -> list[tuple[str, LazyString]]:
     """``(code, label)`` pairs for a form field, in the table's order."""
     return list(table.items())
+
+EVENT_STATUSES: dict[str, LazyString] = {
+    "draft": _l("Draft (not collecting)"),
+    "open": _l("Open for answers"),
+    "closed": _l("Closed"),
+}
+
+CHANNELS: dict[str, LazyString] = {
+    "web": _l("Web form"),
+    "paper": _l("Paper form"),
+    "demo": _l("Demo data"),
+}
+
+REVIEW_STATES: dict[str, LazyString] = {
+    "machine": _l("From the machine, not reviewed"),
+    "confirmed": _l("Confirmed by a person"),
+    "changed": _l("Changed by a person"),
+}
