@@ -6,17 +6,20 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from pipeline.cli import pipeline_cli
 
 from . import demo, migrate
+from .admin.cli import organisers_cli
 from .db import get_session
 from .events import FIRST_EVENT_FILE, EventFileError, apply_event, parse_event_yaml
+from .export_cli import export_command
 from .models import Event
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)
 def db_cli() -> None:
     """Migrate the database schema (Alembic)."""
 
@@ -37,7 +40,7 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"Database downgraded to {revision}.")
 
 
-@click.group("events")
+@click.group("events", cls=AppGroup)
 def events_cli() -> None:
     """Load events and open or close their collection."""
 
@@ -111,12 +114,14 @@ def events_purge_demo(slug: str) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command() -> None:
     """Load the bundled first event and open it for collection."""
     _load_file(FIRST_EVENT_FILE, status="open")
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.argument("slug")
 @click.option("--responses", "count", type=click.IntRange(1, 2_000_000), default=500)
 @click.option("--force", is_flag=True, help="Add demo data even beside real responses.")
@@ -137,5 +142,13 @@ def demo_data_command(slug: str, count: int, force: bool, random_seed: int | Non
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    for command in (db_cli, events_cli, seed_command, demo_data_command, pipeline_cli):
+    for command in (
+        db_cli,
+        events_cli,
+        seed_command,
+        demo_data_command,
+        pipeline_cli,
+        export_command,
+        organisers_cli,
+    ):
         app.cli.add_command(command)

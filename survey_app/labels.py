@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from wtforms.fields.choices import SelectChoice
 
 STAKEHOLDERS: dict[str, LazyString] = {
     "government": _l("Government"),
@@ -73,9 +74,10 @@ STATUSES: dict[str, LazyString] = {
 }
 
 
-def choices(table: dict[str, LazyString]) -> list[tuple[str, LazyString]]:
-    """``(code, label)`` pairs for a form field, in the table's order."""
-    return list(table.items())
+def choices(table: dict[str, LazyString]) -> list[SelectChoice]:
+    """Form choices of a table's codes, in the table's order."""
+    return [SelectChoice(code, label) for code, label in table.items()]
+
 
 EVENT_STATUSES: dict[str, LazyString] = {
     "draft": _l("Draft (not collecting)"),

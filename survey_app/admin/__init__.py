@@ -4,5 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import audit_views, auth, events, runs  # noqa: E402,F401
-from . import downloads, overview, paper, responses, review  # noqa: E402,F401
+from . import audit_views, auth, downloads, events, overview, paper, responses, review, runs  # noqa: E402,F401  # noqa: E402,F401

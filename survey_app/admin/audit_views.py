@@ -1,1 +1,50 @@
-"""(being written)"""
+"""The audit log, for admins: who did what to which event, newest first."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..db import get_session
+from ..models import AuditEntry, Event
+from . import bp
+from .access import admin_required
+from .runs import page_number, paginate
+
+#: Labels of the actions the console records; others show their code.
+ACTIONS = {
+    "login": _l("Signed in"),
+    "login_failed": _l("Sign-in failed"),
+    "login_throttled": _l("Sign-in refused: too many failures"),
+    "logout": _l("Signed out"),
+    "event_loaded": _l("Event file loaded"),
+    "event_opened": _l("Collection opened"),
+    "event_closed": _l("Collection closed"),
+    "organiser_created": _l("Organiser created"),
+    "organiser_disabled": _l("Organiser disabled"),
+    "password_reset": _l("Password reset"),
+}
+
+
+@bp.route("/audit")
+@admin_required
+def audit_log() -> ResponseReturnValue:
+    """List audit entries, newest first."""
+    db = get_session()
+    page = paginate(
+        db,
+        select(AuditEntry)
+        .options(selectinload(AuditEntry.organiser))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
+        page_number(),
+    )
+    event_ids = {entry.event_id for entry in page.items if entry.event_id is not None}
+    events = (
+        {event.id: event for event in db.scalars(select(Event).where(Event.id.in_(event_ids)))}
+        if event_ids
+        else {}
+    )
+    return render_template("admin/audit.html", page=page, events=events, actions=ACTIONS)

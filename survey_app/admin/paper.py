@@ -1,1 +1,104 @@
-"""(being written)"""
+"""Keying in paper forms: the attendee's questions, stored with channel ``paper``.
+
+Paper collected in the room is often keyed in after collection closed, so these forms work
+whatever the event's status. Each form carries a one-time key: a double post stores once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy.orm import Session
+
+from ..attendee import operations
+from ..attendee.forms import SubmissionForm
+from ..db import get_session
+from ..i18n import current_language
+from ..models import Event
+from . import bp
+from .access import event_or_404, organiser
+from .audit import record
+from .review_forms import PaperFeedbackForm, PaperInputForm
+
+
+def _prepare(form: SubmissionForm) -> str:
+    """The form's one-time key (a new one for a fresh form); the language defaults to ours."""
+    if not form.submission_key.data:
+        form.submission_key.data = operations.new_submission_key()
+    if request.method == "GET":
+        form.language.data = current_language()
+    return form.submission_key.data
+
+
+def store_paper(db: Session, event: Event, key: str, values: dict[str, Any]) -> int:
+    """Store a keyed-in form once, audited; give the response's id. The caller commits."""
+    values = {**values, "entered_by_id": organiser().id}
+    stored = operations.store_response(db, current_app.config["SECRET_KEY"], key, values)
+    if stored.created:
+        record(
+            db,
+            "paper_entry",
+            organiser=organiser(),
+            event=event,
+            response_id=stored.response.id,
+            kind=stored.response.kind,
+        )
+        flash(_("Paper form saved as response %(id)d.", id=stored.response.id), "success")
+    else:
+        flash(
+            _("This form was already saved as response %(id)d.", id=stored.response.id), "success"
+        )
+    return stored.response.id
+
+
+def _page(event: Event, form: SubmissionForm, kind: str) -> ResponseReturnValue:
+    """The paper form of ``kind``; after a post, with the answers and what to correct."""
+    html = render_template(
+        "admin/paper.html", event=event, active="admin.paper_feedback", form=form, kind=kind
+    )
+    return html, 400 if request.method == "POST" else 200
+
+
+@bp.route("/e/<slug>/paper/feedback", methods=["GET", "POST"])
+@login_required
+def paper_feedback(slug: str) -> ResponseReturnValue:
+    """Key in one paper feedback form: choose the session, then the attendee's answers."""
+    event = event_or_404(slug)
+    items = event.feedback_sessions()
+    form = PaperFeedbackForm()
+    form.session.choices = [(item.code, item.title(current_language())) for item in items]
+    if request.method == "GET" and request.args.get("session") in dict(form.session.choices):
+        form.session.data = request.args["session"]
+    key = _prepare(form)
+    if not form.validate_on_submit():
+        return _page(event, form, "feedback")
+    item = next(item for item in items if item.code == form.session.data)
+    answers = operations.clean_answers(form.data, operations.FEEDBACK_FIELDS)
+    values = operations.feedback_values(event, item, answers, form.language.data, "paper")
+    db = get_session()
+    store_paper(db, event, key, values)
+    db.commit()
+    return redirect(url_for(".paper_feedback", slug=slug, session=item.code))
+
+
+@bp.route("/e/<slug>/paper/input", methods=["GET", "POST"])
+@login_required
+def paper_input(slug: str) -> ResponseReturnValue:
+    """Key in one paper policy input."""
+    event = event_or_404(slug)
+    form = PaperInputForm()
+    form.theme.choices = [(theme.code, theme.title(current_language())) for theme in event.themes]
+    key = _prepare(form)
+    if not form.validate_on_submit():
+        return _page(event, form, "input")
+    theme = next(theme for theme in event.themes if theme.code == form.theme.data)
+    answers = operations.clean_answers(form.data, operations.INPUT_FIELDS)
+    values = operations.input_values(event, theme, answers, form.language.data, "paper")
+    db = get_session()
+    store_paper(db, event, key, values)
+    db.commit()
+    return redirect(url_for(".paper_input", slug=slug))

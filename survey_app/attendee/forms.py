@@ -17,13 +17,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import labels
 from ..config import SHORT_TEXT_MAX, TEXT_MAX
 
-RATING_CHOICES = [(value, str(value)) for value in range(1, 6)]
+RATING_CHOICES = [SelectChoice(value, str(value)) for value in range(1, 6)]
 
 
 def no_nul(form: Form, field: Field) -> None:
@@ -73,7 +74,7 @@ class RespondentMixin:
 
     stakeholder = SelectField(
         _l("You are from"),
-        choices=[("", _l("Prefer not to say")), *labels.choices(labels.STAKEHOLDERS)],
+        choices=[SelectChoice("", _l("Prefer not to say")), *labels.choices(labels.STAKEHOLDERS)],
         validators=[Optional()],
     )
     name = _short(_l("Your name (optional)"))

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
+from wtforms.fields.choices import SelectChoice
 
 from ..db import get_session
 from ..extensions import csrf
@@ -48,9 +49,13 @@ def _feedback_session_or_404(event: Event, code: str) -> AgendaSession:
     abort(404, description=_("This event has no session that takes feedback at this address."))
 
 
-def _theme_choices(event: Event) -> list[tuple[str, str]]:
+def _theme_choices(event: Event) -> list[SelectChoice]:
     lang = current_language()
-    return [(theme.code, theme.title(lang)) for theme in event.themes]
+    return [SelectChoice(theme.code, theme.title(lang)) for theme in event.themes]
+
+
+def _theme_codes(event: Event) -> set[str]:
+    return {theme.code for theme in event.themes}
 
 
 def _theme(event: Event, code: str) -> Theme:
@@ -211,7 +216,7 @@ def policy_inputs(slug: str) -> ResponseReturnValue:
         return closed
     form = PolicyInputForm()
     form.theme.choices = _theme_choices(event)
-    if request.method == "GET" and request.args.get("theme") in dict(form.theme.choices):
+    if request.method == "GET" and request.args.get("theme") in _theme_codes(event):
         form.theme.data = request.args["theme"]
     key = _ensure_key(form)
 

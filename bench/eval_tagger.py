@@ -1,0 +1,106 @@
+"""Score the tagger against a labelled JSONL set: per-level precision, recall and F1.
+
+Usage: python bench/eval_tagger.py [--file PATH] [--errors]
+Each line: {"id", "language", "text", "levels": [...], "groups": [...], "areas": [...]}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline import tag_text
+from pipeline.codebook import LEVEL_CODES
+
+DEFAULT_FILE = Path(__file__).resolve().parents[1] / "pipeline" / "data" / "eval_set.jsonl"
+
+
+def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Precision, recall and F1; an empty class (no gold, no predictions) scores 1."""
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return (
+        precision,
+        recall,
+        (2 * precision * recall / (precision + recall) if precision + recall else 0.0),
+    )
+
+
+def counts(
+    pairs: Iterable[tuple[set[str], set[str]]], codes: Iterable[str]
+) -> dict[str, list[int]]:
+    """Per code [tp, fp, fn] over (gold, predicted) pairs."""
+    table = {code: [0, 0, 0] for code in codes}
+    for gold, predicted in pairs:
+        for code, row in table.items():
+            row[0] += code in gold and code in predicted
+            row[1] += code not in gold and code in predicted
+            row[2] += code in gold and code not in predicted
+    return table
+
+
+def micro(table: dict[str, list[int]]) -> float:
+    return f1(*(sum(row[i] for row in table.values()) for i in range(3)))[2]
+
+
+def report(name: str, rows: list[dict], predictions: list) -> None:
+    levels = counts(
+        ((set(r["levels"]), set(p.levels)) for r, p in zip(rows, predictions, strict=True)),
+        LEVEL_CODES,
+    )
+    print(f"\n== {name}: {len(rows)} texts")
+    print(f"{'level':<16}{'P':>7}{'R':>7}{'F1':>7}{'gold':>6}")
+    for code, (tp, fp, fn) in levels.items():
+        p, r, f = f1(tp, fp, fn)
+        print(f"{code:<16}{p:7.3f}{r:7.3f}{f:7.3f}{tp + fn:6d}")
+    macro = sum(f1(*row)[2] for row in levels.values()) / len(levels)
+    exact = sum(
+        set(r["levels"]) == set(p.levels) for r, p in zip(rows, predictions, strict=True)
+    ) / len(rows)
+    print(f"levels micro-F1 {micro(levels):.3f}  macro-F1 {macro:.3f}  exact match {exact:.3f}")
+    for kind in ("groups", "areas"):
+        codes = {c for r in rows for c in r[kind]} | {
+            c for p in predictions for c in getattr(p, kind)
+        }
+        table = counts(
+            ((set(r[kind]), set(getattr(p, kind))) for r, p in zip(rows, predictions, strict=True)),
+            codes,
+        )
+        print(f"{kind} micro-F1 {micro(table):.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--errors", action="store_true", help="list the texts whose levels differ")
+    args = parser.parse_args()
+    rows = [
+        json.loads(line)
+        for line in args.file.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    predictions = [tag_text(row["text"]) for row in rows]
+    for language in ("en", "zh"):
+        picked = [
+            (r, p) for r, p in zip(rows, predictions, strict=True) if r["language"] == language
+        ]
+        if picked:
+            report(language, [r for r, _ in picked], [p for _, p in picked])
+    report("overall", rows, predictions)
+    if args.errors:
+        print()
+        for row, pred in zip(rows, predictions, strict=True):
+            if set(row["levels"]) != set(pred.levels):
+                print(
+                    f"{row['id']} gold={sorted(row['levels'])} got={sorted(pred.levels)} "
+                    f"ev={dict(pred.evidence)} | {row['text']}"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Load and validate the tagger's codebook (``codebook.yaml``) into frozen dataclasses.
+
+The codebook is data that organisers edit; the tagger version is derived from it, so a
+tagged text always says which codebook produced its tags.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_PATH = Path(__file__).with_name("codebook.yaml")
+LANGUAGES = ("en", "zh")
+LEVEL_CODES = ("virus", "containment", "economic_crisis", "stimulus")
+GROUP_CODES = (
+    "women",
+    "informal_workers",
+    "flexible_gig_workers",
+    "migrant_workers",
+    "children",
+    "older_persons",
+    "persons_with_disabilities",
+    "poor_households",
+)
+AREA_CODES = (
+    "health",
+    "employment_injury",
+    "unemployment",
+    "employment_retention",
+    "social_assistance",
+    "pensions",
+    "digital_delivery",
+    "financing",
+)
+STRENGTHS = ("strong", "weak")
+
+
+class CodebookError(ValueError):
+    """The codebook file does not have the expected shape."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator pattern as written in the codebook, with its weight."""
+
+    pattern: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Category:
+    """A level, group or area: labels, definitions and indicators per language."""
+
+    code: str
+    label_en: str
+    label_zh: str
+    definition_en: str
+    definition_zh: str
+    indicators: dict[str, tuple[Indicator, ...]]
+    plain_negation_cancels: bool = True
+
+
+@dataclass(frozen=True)
+class NegationRules:
+    """Negation and contrast vocabulary of one language (see codebook.yaml)."""
+
+    cues: frozenset[str]
+    not_after: frozenset[str]
+    scope: int
+    fillers: frozenset[str]
+    boundaries: frozenset[str]
+    contrast: tuple[str, ...]
+    contrast_after: frozenset[str]
+    backward: frozenset[str]
+    breakers: frozenset[str]
+    unrelated_open: frozenset[str]
+    unrelated_close: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The whole codebook; ``tagger_version`` changes whenever the file changes."""
+
+    version: str
+    tagger_version: str
+    threshold: float
+    levels: tuple[Category, ...]
+    groups: tuple[Category, ...]
+    areas: tuple[Category, ...]
+    shields: dict[str, tuple[str, ...]]
+    negation: dict[str, NegationRules]
+
+
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """Read, validate and freeze a codebook; the default is the bundled one."""
+    raw_bytes = Path(path or DEFAULT_PATH).read_bytes()
+    try:
+        data = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as exc:
+        raise CodebookError(f"codebook is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CodebookError("codebook must be a mapping")
+    version = _require(data, "version", str)
+    scoring = _require(data, "scoring", dict)
+    weights = _require(scoring, "weights", dict)
+    threshold = float(_require(scoring, "threshold", (int, float)))
+    if not 0 < threshold < 1:
+        raise CodebookError("scoring.threshold must be between 0 and 1")
+    digest = hashlib.sha256(raw_bytes).hexdigest()[:8]
+    return Codebook(
+        version=version,
+        tagger_version=f"{version}+{digest}",
+        threshold=threshold,
+        levels=_categories(data, "levels", LEVEL_CODES, weights),
+        groups=_categories(data, "groups", GROUP_CODES, weights),
+        areas=_categories(data, "areas", AREA_CODES, weights),
+        shields=_shields(_require(data, "shields", dict)),
+        negation={
+            lang: _negation(_require(_require(data, "negation", dict), lang, dict))
+            for lang in LANGUAGES
+        },
+    )
+
+
+def _require(mapping: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    value = mapping.get(key)
+    if not isinstance(value, kind):
+        raise CodebookError(f"codebook key {key!r} is missing or has the wrong type")
+    return value
+
+
+def _categories(
+    data: dict[str, Any], section: str, codes: tuple[str, ...], weights: dict[str, Any]
+) -> tuple[Category, ...]:
+    entries = _require(data, section, dict)
+    if set(entries) != set(codes):
+        raise CodebookError(f"{section} must be exactly {', '.join(codes)}")
+    return tuple(_category(code, entries[code], weights) for code in codes)
+
+
+def _category(code: str, entry: Any, weights: dict[str, Any]) -> Category:
+    if not isinstance(entry, dict):
+        raise CodebookError(f"{code} must be a mapping")
+    texts = {
+        key: _require(entry, key, str)
+        for key in ("label_en", "label_zh", "definition_en", "definition_zh")
+    }
+    by_language = _require(entry, "indicators", dict)
+    indicators: dict[str, tuple[Indicator, ...]] = {}
+    for lang in LANGUAGES:
+        tiers = _require(by_language, lang, dict)
+        found = []
+        for strength in STRENGTHS:
+            weight = float(_require(weights, strength, (int, float)))
+            for pattern in tiers.get(strength) or ():
+                if not isinstance(pattern, str) or not pattern.strip():
+                    raise CodebookError(f"{code}: indicator {pattern!r} must be a non-empty string")
+                found.append(Indicator(pattern.strip(), weight))
+        if not found:
+            raise CodebookError(f"{code} has no {lang} indicators")
+        indicators[lang] = tuple(found)
+    return Category(
+        code=code,
+        indicators=indicators,
+        plain_negation_cancels=bool(entry.get("plain_negation_cancels", True)),
+        **texts,
+    )
+
+
+def _shields(entry: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    shields = {lang: tuple(entry.get(lang) or ()) for lang in LANGUAGES}
+    if not all(isinstance(phrase, str) for phrases in shields.values() for phrase in phrases):
+        raise CodebookError("shields must hold strings only")
+    return shields
+
+
+def _negation(entry: dict[str, Any]) -> NegationRules:
+    def strings(key: str) -> list[str]:
+        values = entry.get(key) or []
+        if not all(isinstance(value, str) for value in values):
+            # YAML reads a bare no/yes/on/off as a boolean: quote such words
+            raise CodebookError(f"negation.{key} must hold quoted strings only")
+        return [value.lower() for value in values]
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(strings(key))
+
+    return NegationRules(
+        cues=words("cues"),
+        not_after=words("not_after"),
+        scope=int(_require(entry, "scope", int)),
+        fillers=words("fillers"),
+        boundaries=words("boundaries"),
+        contrast=tuple(strings("contrast")),
+        contrast_after=words("contrast_after"),
+        backward=words("backward"),
+        breakers=words("breakers"),
+        unrelated_open=words("unrelated_open"),
+        unrelated_close=words("unrelated_close"),
+    )

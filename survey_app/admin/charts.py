@@ -1,0 +1,80 @@
+"""Horizontal bar charts as inline SVG, drawn on the server.
+
+No script, no font file and no style attribute: the CSP forbids them and the console must
+work on a closed network. Colours and sizes are SVG presentation attributes; the page's own
+font is inherited. Every label is escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup
+
+#: Geometry in SVG user units (the chart scales to its container).
+WIDTH = 640
+LABEL_WIDTH = 260
+BAR_HEIGHT = 18
+ROW_HEIGHT = 26
+VALUE_ROOM = 60
+BAR_COLOUR = "#2f6f9f"
+
+
+def _number(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}"
+
+
+def _shorten(label: str, limit: int = 42) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def bar_chart(
+    rows: Sequence[tuple[str, float | None]],
+    *,
+    title: str,
+    scale_max: float | None = None,
+    decimals: int = 0,
+) -> Markup:
+    """One bar per ``(label, value)``; a missing value draws no bar and a dash.
+
+    ``scale_max`` fixes the end of the scale (5 for ratings); by default the largest value.
+    The chart carries ``title`` for screen readers, and each bar its label and value.
+    """
+    values = [value for _label, value in rows if value is not None]
+    top = scale_max if scale_max is not None else max(values, default=0)
+    room = WIDTH - LABEL_WIDTH - VALUE_ROOM
+    height = max(1, len(rows)) * ROW_HEIGHT
+    parts = [
+        Markup(
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" '
+            'height="{h}" role="img" aria-label="{title}" font-size="13">'
+            "<title>{title}</title>"
+        ).format(w=WIDTH, h=height, title=title)
+    ]
+    for index, (label, value) in enumerate(rows):
+        y = index * ROW_HEIGHT
+        text_y = y + BAR_HEIGHT - 4
+        shown = "–" if value is None else _number(value, decimals)
+        length = 0 if not value or not top else max(1, round(room * min(value, top) / top))
+        parts.append(
+            Markup(
+                "<g><title>{label}: {shown}</title>"
+                '<text x="{lx}" y="{ty}" text-anchor="end" fill="#1d2733">{short}</text>'
+                '<rect x="{bx}" y="{y}" width="{length}" height="{bh}" fill="{colour}"></rect>'
+                '<text x="{vx}" y="{ty}" fill="#1d2733">{shown}</text></g>'
+            ).format(
+                label=label,
+                shown=shown,
+                short=_shorten(str(label)),
+                lx=LABEL_WIDTH - 8,
+                ty=text_y,
+                bx=LABEL_WIDTH,
+                y=y,
+                length=length,
+                bh=BAR_HEIGHT,
+                colour=BAR_COLOUR,
+                vx=LABEL_WIDTH + length + 6,
+            )
+        )
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)

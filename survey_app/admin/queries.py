@@ -1,0 +1,253 @@
+"""What the console reads: response filters, the review queue and the overview's figures.
+
+Plain functions over a session, so each is testable without a request. Lists are filtered,
+ordered and paginated in SQL: an event may hold 100,000 responses. Figures count only
+``active`` responses (not withdrawn, spam or test), like the workbooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from math import ceil
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import AgendaSession, Event, PipelineRun, Response, ResponseTag, Theme
+from ..models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
+
+#: Rows per page of the response list and the review queue.
+PER_PAGE = 50
+_ACTIVE = Response.status == "active"
+_REVIEWED = ResponseTag.review_state != "machine"
+_SEARCHED = (*FEEDBACK_TEXT_FIELDS, "text", "name", "organisation")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The response list's filters as the query string gives them; blank means any."""
+
+    kind: str = ""
+    session: str = ""
+    theme: str = ""
+    level: str = ""
+    group: str = ""
+    language: str = ""
+    reviewed: str = ""
+    status: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: Any) -> Filters:
+        """Read the filters from request arguments, trimmed."""
+        return cls(**{item.name: (args.get(item.name) or "").strip() for item in fields(cls)})
+
+    def as_args(self) -> dict[str, str]:
+        """The filters that are set, for links to other pages of the same list."""
+        return {name: value for name, value in vars(self).items() if value}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a paginated list."""
+
+    items: list[Any]
+    total: int
+    number: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (at least one)."""
+        return max(1, ceil(self.total / self.per_page))
+
+
+def json_has(column: Any, code: str) -> ColumnElement[bool]:
+    """Whether a JSON list column holds ``code`` (text match; same on SQLite and PostgreSQL)."""
+    return cast(column, String).contains(f'"{code}"', autoescape=True)
+
+
+def has_level(code: str) -> ColumnElement[bool]:
+    """The counted levels hold ``code``: the reviewed ones where reviewed, else the machine's."""
+    return or_(
+        and_(ResponseTag.review_state == "machine", json_has(ResponseTag.machine_levels, code)),
+        and_(_REVIEWED, json_has(ResponseTag.reviewed_levels, code)),
+    )
+
+
+def has_group(code: str) -> ColumnElement[bool]:
+    """The counted groups hold ``code``, as the workbooks count them.
+
+    Reviewed: the organiser's groups; otherwise those the attendee chose or the machine found.
+    """
+    unreviewed = or_(ResponseTag.id.is_(None), ResponseTag.review_state == "machine")
+    return or_(
+        and_(
+            unreviewed,
+            or_(json_has(Response.groups, code), json_has(ResponseTag.machine_groups, code)),
+        ),
+        and_(_REVIEWED, json_has(ResponseTag.reviewed_groups, code)),
+    )
+
+
+def text_language() -> ColumnElement[str]:
+    """Language of the text as the tagger found it, else the language of the form."""
+    return func.coalesce(ResponseTag.text_language, Response.language)
+
+
+def _search(text: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match over the free texts, name and organisation."""
+    return or_(*(getattr(Response, name).icontains(text, autoescape=True) for name in _SEARCHED))
+
+
+def filtered(event: Event, filters: Filters) -> Select[Any]:
+    """Responses of ``event`` matching ``filters``, newest first (tag rows outer-joined)."""
+    query = (
+        select(Response)
+        .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
+        .where(Response.event_id == event.id)
+    )
+    if filters.kind:
+        query = query.where(Response.kind == filters.kind)
+    if filters.session:
+        query = query.join(AgendaSession, AgendaSession.id == Response.session_id).where(
+            AgendaSession.code == filters.session
+        )
+    if filters.theme:
+        query = query.join(Theme, Theme.id == Response.theme_id).where(Theme.code == filters.theme)
+    if filters.level:
+        query = query.where(has_level(filters.level))
+    if filters.group:
+        query = query.where(has_group(filters.group))
+    if filters.language:
+        query = query.where(text_language() == filters.language)
+    if filters.reviewed == "yes":
+        query = query.where(_REVIEWED)
+    elif filters.reviewed == "no":
+        query = query.where(or_(ResponseTag.id.is_(None), ResponseTag.review_state == "machine"))
+    if filters.status:
+        query = query.where(Response.status == filters.status)
+    if filters.q:
+        query = query.where(_search(filters.q))
+    return query.order_by(Response.id.desc())
+
+
+def review_queue(event: Event) -> Select[Any]:
+    """Active, unreviewed responses of ``event``, the least certain first.
+
+    Responses the pipeline has not tagged yet come first (nothing is known of them), then
+    by the runner's certainty, which is lowest for conflicting scores near the threshold
+    and capped low for text in which no level was found.
+    """
+    return (
+        select(Response)
+        .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
+        .where(Response.event_id == event.id, _ACTIVE)
+        .where(or_(ResponseTag.id.is_(None), ResponseTag.review_state == "machine"))
+        .order_by(
+            case((ResponseTag.id.is_(None), 0), else_=1),
+            ResponseTag.certainty,
+            Response.id,
+        )
+    )
+
+
+def paginate(db: Session, query: Select[Any], number: int, per_page: int = PER_PAGE) -> Page:
+    """One page of ``query``'s responses, with their session, theme and tags loaded."""
+    total = db.scalar(query.with_only_columns(func.count(Response.id)).order_by(None)) or 0
+    pages = max(1, ceil(total / per_page))
+    number = min(max(1, number), pages)
+    items = db.scalars(
+        query.options(
+            selectinload(Response.session), selectinload(Response.theme), selectinload(Response.tag)
+        )
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
+    return Page(list(items), total, number, per_page)
+
+
+def counts_by_item(db: Session, event: Event, model: Any) -> list[tuple[Any, int]]:
+    """Active responses per feedback session (``AgendaSession``) or per theme (``Theme``)."""
+    column = Response.session_id if model is AgendaSession else Response.theme_id
+    query = (
+        select(model, func.count(Response.id))
+        .outerjoin(Response, (column == model.id) & _ACTIVE)
+        .where(model.event_id == event.id)
+        .group_by(model.id)
+        .order_by(model.position)
+    )
+    if model is AgendaSession:
+        query = query.where(AgendaSession.takes_feedback)
+    return [(item, count) for item, count in db.execute(query)]
+
+
+def counts_by_channel(db: Session, event: Event) -> dict[str, int]:
+    """Active responses per channel (web, paper, demo)."""
+    query = (
+        select(Response.channel, func.count(Response.id))
+        .where(Response.event_id == event.id, _ACTIVE)
+        .group_by(Response.channel)
+    )
+    return {channel: count for channel, count in db.execute(query)}
+
+
+def not_counted(db: Session, event: Event) -> dict[str, int]:
+    """Responses left out of the figures, per status (withdrawn, spam, test)."""
+    query = (
+        select(Response.status, func.count(Response.id))
+        .where(Response.event_id == event.id, ~_ACTIVE)
+        .group_by(Response.status)
+    )
+    return {status: count for status, count in db.execute(query)}
+
+
+@dataclass(frozen=True)
+class Averages:
+    """Mean rating and number of answers per rating question, for one session or all."""
+
+    answers: dict[str, int]
+    means: dict[str, float | None]
+
+
+def rating_averages(db: Session, event: Event) -> tuple[dict[int, Averages], Averages]:
+    """Mean ratings per feedback session (by session id) and over all sessions."""
+    columns = []
+    for name in RATING_FIELDS:
+        column = getattr(Response, name)
+        columns += [func.count(column), func.avg(column)]
+    mine = (Response.event_id == event.id, _ACTIVE, Response.kind == "feedback")
+
+    def averages(row: Any) -> Averages:
+        values = list(row)
+        answers = {name: int(values[2 * n]) for n, name in enumerate(RATING_FIELDS)}
+        means = {
+            name: float(values[2 * n + 1]) if values[2 * n + 1] is not None else None
+            for n, name in enumerate(RATING_FIELDS)
+        }
+        return Averages(answers, means)
+
+    per_session = {
+        row[0]: averages(row[1:])
+        for row in db.execute(
+            select(Response.session_id, *columns).where(*mine).group_by(Response.session_id)
+        )
+    }
+    overall = averages(db.execute(select(*columns).where(*mine)).one())
+    return per_session, overall
+
+
+def inputs_reviewed(db: Session, event: Event) -> tuple[int, int]:
+    """Active policy inputs reviewed by a person, and all active policy inputs."""
+    total, reviewed = db.execute(
+        select(func.count(Response.id), func.count(ResponseTag.id).filter(_REVIEWED))
+        .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
+        .where(Response.event_id == event.id, _ACTIVE, Response.kind == "input")
+    ).one()
+    return reviewed or 0, total or 0
+
+
+def latest_run(db: Session) -> PipelineRun | None:
+    """The most recent run of the tagging job, if any."""
+    return db.scalar(select(PipelineRun).order_by(PipelineRun.started_at.desc()).limit(1))

@@ -1,0 +1,106 @@
+"""The raw responses of one event as a workbook: every column, every status, one row each.
+
+``exports/`` offers the summary only, so this module builds the raw sheet with the summary's
+own book and sheet writers: every cell still goes through :class:`exports.cells.CellMaker`
+(formula-safe text, illegal characters, the cell cap, datetimes in the event's time zone),
+and openpyxl stays inside ``exports/``. No Flask here: the view only sends the file.
+Names and organisations are included (organisers see them in the console), with the
+respondent's consent columns beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from exports.atomic import replacing
+from exports.summary import TITLE_ROWS, Book, Sheet
+from survey_app.models import AgendaSession, Event, Response, ResponseTag, Theme
+
+#: Rows fetched per round trip: memory stays flat for 100,000 responses.
+CHUNK = 2_000
+_RESPONSE_COLUMNS = (
+    "id",
+    "kind",
+    "status",
+    "channel",
+    "language",
+    "created_at",
+    "updated_at",
+    "version",
+    "overall",
+    "relevance",
+    "speakers",
+    "discussion_time",
+    "technical",
+    "most_useful",
+    "improve",
+    "next_topics",
+    "text",
+    "groups",
+    "areas",
+    "attendance",
+    "stakeholder",
+    "name",
+    "organisation",
+    "quote_ok",
+    "show_name",
+)
+_TAG_COLUMNS = (
+    "review_state",
+    "machine_levels",
+    "reviewed_levels",
+    "machine_groups",
+    "reviewed_groups",
+    "machine_areas",
+    "reviewed_areas",
+    "certainty",
+    "sentiment",
+    "text_language",
+    "tagger_version",
+)
+#: Header of every column, in order: the database's own names (a raw export).
+HEADERS = (*_RESPONSE_COLUMNS[:2], "session", "theme", *_RESPONSE_COLUMNS[2:], *_TAG_COLUMNS)
+_TEXT_COLUMNS = {"most_useful", "improve", "next_topics", "text", "name", "organisation"}
+
+
+def raw_rows(db: Session, event: Event) -> Iterator[tuple[Any, ...]]:
+    """Every response of ``event`` (any status) with its session, theme and tags, by id."""
+    session, theme = aliased(AgendaSession), aliased(Theme)
+    query = (
+        select(
+            *(getattr(Response, name) for name in _RESPONSE_COLUMNS[:2]),
+            session.code,
+            theme.code,
+            *(getattr(Response, name) for name in _RESPONSE_COLUMNS[2:]),
+            *(getattr(ResponseTag, name) for name in _TAG_COLUMNS),
+        )
+        .outerjoin(session, session.id == Response.session_id)
+        .outerjoin(theme, theme.id == Response.theme_id)
+        .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
+        .where(Response.event_id == event.id)
+        .order_by(Response.id)
+        .execution_options(yield_per=CHUNK)
+    )
+    for row in db.execute(query):
+        yield tuple(row)
+
+
+def _styles() -> Sequence[str]:
+    return ["text" if name in _TEXT_COLUMNS else "plain" for name in HEADERS]
+
+
+def build_raw(db: Session, event: Event, path: str | Path) -> Path:
+    """Write the raw workbook of ``event`` to ``path`` atomically and return the path."""
+    book = Book(db, event, "en")
+    widths = [40 if name in _TEXT_COLUMNS else 14 for name in HEADERS]
+    sheet = Sheet(book, "Responses", widths, f"B{TITLE_ROWS + 2}")
+    sheet.table("Responses", HEADERS, raw_rows(db, event), _styles())
+    target = Path(path)
+    with replacing(target) as temporary:
+        book.workbook.save(temporary)
+    return target

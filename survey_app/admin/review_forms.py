@@ -1,0 +1,55 @@
+"""Forms of the console's review and paper entry; the paper forms reuse the attendee forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import AnyOf, InputRequired
+
+from .. import labels
+from ..attendee.forms import MultiCheckboxField, PolicyInputForm, SessionFeedbackForm
+
+#: Names of the languages in themselves, as a language menu shows them.
+LANGUAGE_NAMES = (("en", "English"), ("zh", "中文"))
+
+#: What a review can do: accept the machine's tags, set them by hand, or change the status.
+REVIEW_ACTIONS = ("confirm", "change", "spam", "test", "active")
+#: Where the organiser goes after a review.
+RETURN_TO = ("detail", "queue")
+
+
+class ReviewForm(FlaskForm):
+    """Review one response; the check boxes only accept the codes of the vocabulary."""
+
+    action = StringField(validators=[InputRequired(), AnyOf(REVIEW_ACTIONS)])
+    levels = MultiCheckboxField(_l("Impact levels"), choices=labels.choices(labels.LEVELS))
+    groups = MultiCheckboxField(_l("Groups"), choices=labels.choices(labels.GROUPS))
+    areas = MultiCheckboxField(
+        _l("Areas of social protection"), choices=labels.choices(labels.AREAS)
+    )
+    return_to = StringField(default="detail", validators=[AnyOf(RETURN_TO)])
+
+
+def _language_field() -> SelectField:
+    return SelectField(
+        _l("Language of the paper form"),
+        choices=list(LANGUAGE_NAMES),
+        default="en",
+        validators=[InputRequired()],
+    )
+
+
+class PaperFeedbackForm(SessionFeedbackForm):
+    """Session feedback keyed in from paper: the attendee's fields plus the session rated."""
+
+    session = SelectField(
+        _l("Session"), validators=[InputRequired(_l("Please choose the session."))]
+    )
+    language = _language_field()
+
+
+class PaperInputForm(PolicyInputForm):
+    """A policy input keyed in from paper: the attendee's fields plus the form's language."""
+
+    language = _language_field()

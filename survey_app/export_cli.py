@@ -1,0 +1,34 @@
+"""``flask --app survey_app export SLUG --output FILE.xlsx``: the summary workbook, by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from exports import build_summary
+
+from .db import get_engine, session_factory
+from .models import Event
+
+
+@click.command("export")
+@click.argument("slug")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Where to write the workbook (.xlsx); replaced atomically if it exists.",
+)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+def export_command(slug: str, output: Path, lang: str) -> None:
+    """Write the summary workbook of the event SLUG."""
+    # A reading session: a long export must not hold SQLite's write lock.
+    with session_factory(get_engine())() as db:
+        event = db.scalar(select(Event).where(Event.slug == slug))
+        if event is None:
+            raise click.ClickException(f"no event '{slug}'")
+        path = build_summary(db, event, output, lang=lang)
+    click.echo(f"Wrote the summary of '{slug}' to {path}.")

@@ -1,0 +1,266 @@
+"""Unit tests of the pure tagger and its codebook, on hand-written statements."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline import TAGGER_VERSION, TagResult, load_codebook, tag_text, tagger_version
+from pipeline.codebook import DEFAULT_PATH, CodebookError
+from pipeline.tagger import Tagger, language_of
+
+LEVELS = {"virus", "containment", "economic_crisis", "stimulus"}
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("Two of our members caught the virus at the warehouse and one died.", "virus"),
+        ("Hospital bills for COVID patients were covered by medical insurance.", "virus"),
+        ("The city was locked down for eleven weeks.", "containment"),
+        ("Kindergartens stayed closed until June.", "containment"),
+        ("Thousands of hotel staff were laid off in March.", "economic_crisis"),
+        ("Many families fell back into poverty and borrowed to pay rent.", "economic_crisis"),
+        ("The wage subsidies kept our factory going.", "stimulus"),
+        ("Consumption vouchers were handed out in every district.", "stimulus"),
+        ("一名快递员在分拣中心感染了新冠，住院两周。", "virus"),
+        ("封城期间，村里的老人买不到药。", "containment"),
+        ("厂里裁员三成，很多工人失去了收入。", "economic_crisis"),
+        ("阶段性减免社保费让我们公司渡过了难关。", "stimulus"),
+    ],
+)
+def test_each_level_is_found(text: str, level: str) -> None:
+    result = tag_text(text)
+    assert level in result.levels
+    assert result.scores[level] >= load_codebook().threshold
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The audio was poor in the second room.",
+        "Thanks for organising such a rich exchange.",
+        "Could you share the slides?",
+        "感谢主办方的精心组织。",
+        "线上会议室的声音有点小。",
+    ],
+)
+def test_logistics_get_no_level(text: str) -> None:
+    result = tag_text(text)
+    assert result.levels == frozenset()
+    assert result.evidence == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        ("It wasn't the virus but the closures that hurt us.", "containment", "virus"),
+        (
+            "Our hardship was not because of the lockdown; the factory laid everyone off.",
+            "economic_crisis",
+            "containment",
+        ),
+        ("The school closures rather than the disease set children back.", "containment", "virus"),
+        ("Nobody was laid off, thanks to the retention subsidy.", "stimulus", "economic_crisis"),
+        ("对我们影响最大的不是病毒，而是封控。", "containment", "virus"),
+        ("我们的收入下降与封控无关，是订单没了。", "economic_crisis", "containment"),
+        ("并非疫情封控，而是工厂倒闭让大家丢了饭碗。", "economic_crisis", "containment"),
+        ("厂里没有人被感染，但三月份开始欠薪。", "economic_crisis", "virus"),
+    ],
+)
+def test_negation_and_contrast(text: str, present: str, absent: str) -> None:
+    result = tag_text(text)
+    assert present in result.levels
+    assert absent not in result.levels
+
+
+def test_plain_negation_keeps_stimulus_gaps() -> None:
+    assert "stimulus" in tag_text("Gig workers received no wage subsidy at all.").levels
+
+
+def test_not_only_is_not_a_negation() -> None:
+    levels = tag_text("Not only the virus but also the lockdown hit our members.").levels
+    assert {"virus", "containment"} <= levels
+
+
+def test_multi_level_text() -> None:
+    result = tag_text(
+        "Workers were infected, the plant was shut for a month, wages went unpaid, "
+        "and the wage subsidy came too late."
+    )
+    assert result.levels == LEVELS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "During the closure, applications piled up.",
+        "Schools closed in February.",
+        "After closing the market, the town waited.",
+    ],
+)
+def test_inflections_match(text: str) -> None:
+    assert "containment" in tag_text(text).levels
+
+
+@pytest.mark.parametrize(
+    "text", ["Subsidised loans helped.", "The subsidies helped.", "A subsidy helped."]
+)
+def test_subsidy_forms_match(text: str) -> None:
+    assert "stimulus" in tag_text(text).levels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It was NOT the Virus but the LOCKDOWN that cost us our Jobs.",
+        "疫情期间很多农民工因为封控无法返城，收入大幅下降。",
+        "Wage arrears and debts piled up; migrant workers lost their jobs.",
+    ],
+)
+def test_evidence_quotes_the_text(text: str) -> None:
+    result = tag_text(text)
+    assert result.evidence
+    assert set(result.evidence) == set(result.levels)
+    for quotes in result.evidence.values():
+        assert quotes and all(quote in text for quote in quotes)
+
+
+def test_evidence_keeps_original_casing() -> None:
+    assert tag_text("The LOCKDOWN was long.").evidence["containment"] == ("LOCKDOWN",)
+
+
+def test_groups_and_areas() -> None:
+    result = tag_text("Women in the informal economy had no unemployment insurance.")
+    assert {"women", "informal_workers"} <= result.groups
+    assert "unemployment" in result.areas
+    zh = tag_text("农民工和残疾人很难享受到低保和医保。")
+    assert {"migrant_workers", "persons_with_disabilities"} <= zh.groups
+    assert {"social_assistance", "health"} <= zh.areas
+
+
+def test_scores_cover_all_levels_within_range() -> None:
+    for text in ("The lockdown and the layoffs hurt.", "封控和裁员", ""):
+        scores = tag_text(text).scores
+        assert set(scores) == LEVELS
+        assert all(0.0 <= score <= 1.0 for score in scores.values())
+
+
+def test_sentiment_english_is_a_float_in_range() -> None:
+    positive = tag_text("The cash transfer was excellent and very helpful.").sentiment
+    negative = tag_text("The delays were terrible and the process was awful.").sentiment
+    assert isinstance(positive, float) and 0 < positive <= 1
+    assert isinstance(negative, float) and -1 <= negative < 0
+
+
+def test_sentiment_chinese_is_none() -> None:
+    assert tag_text("现金补助非常及时，很有帮助。").sentiment is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Hello", "en"),
+        ("你好，世界", "zh"),
+        ("我们申请了 Dibao 低保", "zh"),
+        ("The Dibao (低保) scheme", "en"),
+        ("", "en"),
+    ],
+)
+def test_language_detection(text: str, language: str) -> None:
+    assert language_of(text) == language
+    assert tag_text(text).language == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "😷😷 lockdown 🔒",
+        "\x00\x07\x1b[31m closure \x7f",
+        "not",
+        "不",
+        "* * rather than",
+        "而不是",
+        "lockdown " * 20000,
+        "封控。" * 5000,
+        "ǅ İstanbul ﬁnance ß",
+    ],
+)
+def test_odd_input_never_crashes(text: str) -> None:
+    result = tag_text(text)
+    assert isinstance(result, TagResult)
+    json.dumps(result.to_dict(), ensure_ascii=False)
+    for quotes in result.evidence.values():
+        assert all(quote in text for quote in quotes)
+
+
+def test_to_dict_is_json_ready_and_sorted() -> None:
+    data = tag_text("Layoffs followed the lockdown.").to_dict()
+    assert data["levels"] == ["containment", "economic_crisis"]
+    assert data["version"] == TAGGER_VERSION
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_version_is_codebook_version_plus_hash() -> None:
+    codebook = load_codebook()
+    assert TAGGER_VERSION == tagger_version() == codebook.tagger_version
+    prefix, digest = TAGGER_VERSION.split("+")
+    assert prefix == codebook.version and len(digest) == 8
+
+
+def test_version_changes_with_codebook_content(tmp_path: Path) -> None:
+    changed = tmp_path / "codebook.yaml"
+    changed.write_text(
+        DEFAULT_PATH.read_text(encoding="utf-8") + "\n# a comment counts too\n", encoding="utf-8"
+    )
+    assert tagger_version(changed) != TAGGER_VERSION
+    assert load_codebook(changed).version == load_codebook().version
+
+
+def test_modified_codebook_changes_tags(tmp_path: Path) -> None:
+    text = DEFAULT_PATH.read_text(encoding="utf-8").replace(
+        "strong: [lockdown,", "strong: [lockdownish,", 1
+    )
+    path = tmp_path / "codebook.yaml"
+    path.write_text(text, encoding="utf-8")
+    tagger = Tagger(load_codebook(path))
+    assert "containment" not in tagger.tag("The lockdown was long.").levels
+    assert tagger.tag("x").version == load_codebook(path).tagger_version
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        lambda text: text.replace('version: "2026.11.1"', "version: 2026"),
+        lambda text: text.replace("threshold: 0.5", "threshold: 2"),
+        lambda text: text.replace('cues: [not, "no",', "cues: [not, no,"),
+        lambda text: text.replace("  stimulus:\n    label_en", "  stimulus_x:\n    label_en", 1),
+        lambda text: "- just a list",
+    ],
+)
+def test_invalid_codebook_is_refused(tmp_path: Path, mutation) -> None:
+    path = tmp_path / "codebook.yaml"
+    path.write_text(mutation(DEFAULT_PATH.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(CodebookError):
+        load_codebook(path)
+
+
+def test_bundled_eval_set_is_well_formed() -> None:
+    path = Path(__file__).resolve().parents[1] / "pipeline" / "data" / "eval_set.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    codebook = load_codebook()
+    groups = {cat.code for cat in codebook.groups}
+    areas = {cat.code for cat in codebook.areas}
+    assert len({row["id"] for row in rows}) == len(rows) >= 240
+    for language in ("en", "zh"):
+        picked = [row for row in rows if row["language"] == language]
+        assert len(picked) >= 120
+        assert sum(not row["levels"] for row in picked) >= 0.15 * len(picked)
+    for row in rows:
+        assert (
+            set(row["levels"]) <= LEVELS
+            and set(row["groups"]) <= groups
+            and set(row["areas"]) <= areas
+        )
