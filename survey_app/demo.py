@@ -92,6 +92,33 @@ SENTENCES: dict[str, dict[str, list[str]]] = {
 }
 
 _LEVELS = ("virus", "containment", "economic_crisis", "stimulus")
+_DEMO_COLUMNS = (
+    "event_id",
+    "kind",
+    "session_id",
+    "theme_id",
+    "overall",
+    "relevance",
+    "speakers",
+    "discussion_time",
+    "technical",
+    "most_useful",
+    "improve",
+    "next_topics",
+    "text",
+    "groups",
+    "areas",
+    "attendance",
+    "stakeholder",
+    "quote_ok",
+    "show_name",
+    "language",
+    "channel",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+)
 
 
 def _comment(rng: random.Random, language: str) -> str:
@@ -161,11 +188,15 @@ def make_demo_responses(db: Session, event: Event, count: int, *, seed: int | No
     rng = random.Random(seed if seed is not None else secrets.randbits(32))
     sessions = [item.id for item in event.feedback_sessions()]
     themes = [item.id for item in event.themes]
+    # Core executemany with one key set for every row: the ORM's bulk insert splits rows
+    # whose blank fields differ into separate statements.
+    blank = dict.fromkeys(_DEMO_COLUMNS)
+    connection = db.connection()
     made = 0
     while made < count:
         size = min(_BATCH, count - made)
-        rows = [_row(rng, event, sessions, themes) for _ in range(size)]
-        db.execute(insert(Response), rows)
+        rows = [{**blank, **_row(rng, event, sessions, themes)} for _ in range(size)]
+        connection.execute(insert(Response.__table__), rows)
         made += size
     return made
 

@@ -262,12 +262,13 @@ def _theme(data: Any, index: int, line: int | None) -> ThemeSpec:
     return spec
 
 
-def _unique(codes: list[str], what: str) -> None:
+def _unique(items: list[Any], specs: tuple[Any, ...], what: str) -> None:
+    """Refuse a code used twice, naming the line of its second use."""
     seen: set[str] = set()
-    for code in codes:
-        if code in seen:
-            raise EventFileError(f"{what} code '{code}' is used twice")
-        seen.add(code)
+    for item, spec in zip(items, specs, strict=True):
+        if spec.code in seen:
+            raise EventFileError(f"{what} code '{spec.code}' is used twice", item.get("__line__"))
+        seen.add(spec.code)
 
 
 def parse_event_yaml(text: str) -> EventSpec:
@@ -317,19 +318,21 @@ def parse_event_yaml(text: str) -> EventSpec:
         }
         reader.done()
 
+    session_items = root.items("sessions")
     sessions = tuple(
         _session(item, number, parts, root.line_of("sessions"))
-        for number, item in enumerate(root.items("sessions"), start=1)
+        for number, item in enumerate(session_items, start=1)
     )
+    _unique(session_items, sessions, "session")
     if not any(item.takes_feedback for item in sessions):
         raise EventFileError("no session takes feedback", root.line_of("sessions"))
+    theme_items = root.items("themes", required=False)
     themes = tuple(
         _theme(item, number, root.line_of("themes"))
-        for number, item in enumerate(root.items("themes", required=False), start=1)
+        for number, item in enumerate(theme_items, start=1)
     )
+    _unique(theme_items, themes, "theme")
     root.done()
-    _unique([item.code for item in sessions], "session")
-    _unique([item.code for item in themes], "theme")
     return EventSpec(series=series, event=event, parts=parts, sessions=sessions, themes=themes)
 
 
