@@ -33,6 +33,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "RETENTION_DAYS": int(env.get("SURVEY_RETENTION_DAYS", "365")),
         "RATELIMIT_STORAGE_URI": env.get("SURVEY_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("SURVEY_RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Per client address. A whole room may share one public address, so the limit on
+        # submissions is far above what a room sends and only stops floods.
+        "RATELIMIT_SUBMIT": env.get("SURVEY_RATELIMIT_SUBMIT", "600 per minute; 20000 per day"),
         "TRUSTED_PROXIES": int(env.get("SURVEY_TRUSTED_PROXIES", "0")),
         # CSRF tokens live as long as the session: an attendee may open a form at 13:00
         # and send it at 17:00.

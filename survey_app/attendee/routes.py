@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..db import get_session
-from ..extensions import csrf
+from ..extensions import csrf, limiter
 from ..i18n import current_language
 from ..models import AgendaSession, Event, Response, Theme
 from . import bp, operations
@@ -29,6 +29,14 @@ from .forms import (
 # The forms check their own CSRF token, so a stale token returns the form with the
 # attendee's text and a message instead of a bare error page.
 csrf.exempt(bp)
+
+
+def _submit_limit() -> str:
+    return current_app.config["RATELIMIT_SUBMIT"]
+
+
+#: Floods of posts from one address are refused (429); reading pages is not limited.
+submit_limit = limiter.limit(_submit_limit, methods=["POST"])
 
 
 def _event_or_404(slug: str) -> Event:
@@ -144,6 +152,7 @@ def agenda(slug: str) -> ResponseReturnValue:
 
 
 @bp.route("/e/<slug>/sessions/<code>/feedback", methods=["GET", "POST"])
+@submit_limit
 def session_feedback(slug: str, code: str) -> ResponseReturnValue:
     """Give feedback on one session (the link a QR code on its slides carries)."""
     event = _event_or_404(slug)
@@ -168,6 +177,7 @@ def session_feedback(slug: str, code: str) -> ResponseReturnValue:
 
 
 @bp.route("/e/<slug>/feedback", methods=["GET", "POST"])
+@submit_limit
 def feedback_grid(slug: str) -> ResponseReturnValue:
     """Rate every session attended on one page; stored as one feedback per session."""
     event = _event_or_404(slug)
@@ -209,6 +219,7 @@ def feedback_grid(slug: str) -> ResponseReturnValue:
 
 
 @bp.route("/e/<slug>/inputs", methods=["GET", "POST"])
+@submit_limit
 def policy_inputs(slug: str) -> ResponseReturnValue:
     """Send a policy input on one of the event's themes."""
     event = _event_or_404(slug)
@@ -259,6 +270,7 @@ def thanks(slug: str, token: str) -> ResponseReturnValue:
 
 
 @bp.route("/e/<slug>/r/<token>", methods=["GET", "POST"])
+@submit_limit
 def amend(slug: str, token: str) -> ResponseReturnValue:
     """Read, amend or withdraw one's own answer while the event is open."""
     event = _event_or_404(slug)
@@ -303,6 +315,7 @@ def amend(slug: str, token: str) -> ResponseReturnValue:
 
 
 @bp.post("/e/<slug>/r/<token>/withdraw")
+@submit_limit
 def withdraw(slug: str, token: str) -> ResponseReturnValue:
     """Withdraw one's answer; it is kept as a version but no longer counted."""
     event = _event_or_404(slug)
