@@ -19,6 +19,7 @@ from ..models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
 RESPONDENT_FIELDS = ("stakeholder", "name", "organisation", "quote_ok", "show_name")
 FEEDBACK_FIELDS = (*RATING_FIELDS, *FEEDBACK_TEXT_FIELDS, "attendance", *RESPONDENT_FIELDS)
 INPUT_FIELDS = ("text", "groups", "areas", *RESPONDENT_FIELDS)
+CHOICE_FIELDS = ("attendance", "stakeholder")
 
 
 def new_submission_key() -> str:
@@ -46,7 +47,8 @@ def clean_answers(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, An
     answers: dict[str, Any] = {}
     for field in fields:
         value = data.get(field)
-        if value == "":
+        if value == "" or (field in CHOICE_FIELDS and not (value or "").strip()):
+            # WTForms' Optional() lets a blank choice through as given.
             value = None
         if field in ("quote_ok", "show_name"):
             value = bool(value)

@@ -282,6 +282,11 @@ def parse_event_yaml(text: str) -> EventSpec:
         problem = error.problem or error.context or "not valid YAML"
         line = mark.line + 1 if mark else None
         raise EventFileError(f"not valid YAML: {problem}", line) from None
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        raise EventFileError(
+            f"the character U+{error.character:04X} is not allowed in a YAML file", line
+        ) from None
     except yaml.YAMLError as error:
         raise EventFileError(f"not valid YAML: {error}") from None
     root = _Reader(data, "the file", 1)
