@@ -6,6 +6,8 @@ never from the command line, where ``ps`` and the shell history would keep them.
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -18,11 +20,10 @@ from .forms import normalise_email
 
 
 def _read_password() -> str:
-    stdin = click.get_text_stream("stdin")
-    if stdin.isatty():
+    if sys.stdin.isatty():
         password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
-        password = stdin.readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < MIN_LENGTH:
         raise click.ClickException(f"the password must have at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:

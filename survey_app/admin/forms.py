@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -49,7 +50,8 @@ class EventUploadForm(FlaskForm):
     """An event YAML file, checked as ``flask events load`` checks it.
 
     With ``slug`` the file must update that event; without, it must create a new one.
-    After validation ``spec`` holds the parsed file.
+    After validation ``spec`` holds the parsed file. Messages that quote the file use
+    ``gettext``, not lazy strings: Jinja takes a lazy string for safe markup.
     """
 
     file = FileField(
@@ -65,22 +67,22 @@ class EventUploadForm(FlaskForm):
         raw = field.data.stream.read(EVENT_FILE_MAX_BYTES + 1)
         if len(raw) > EVENT_FILE_MAX_BYTES:
             raise ValidationError(
-                _l("The file is larger than %(size)d KB.", size=EVENT_FILE_MAX_BYTES // 1024)
+                _("The file is larger than %(size)d KB.", size=EVENT_FILE_MAX_BYTES // 1024)
             )
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise ValidationError(_l("The file is not UTF-8 text.")) from None
+            raise ValidationError(_("The file is not UTF-8 text.")) from None
         try:
             spec = parse_event_yaml(text)
         except EventFileError as error:
             raise ValidationError(
-                _l("The file was not loaded: %(error)s", error=str(error))
+                _("The file was not loaded: %(error)s", error=str(error))
             ) from None
         slug = spec.event["slug"]
         if self.slug is not None and slug != self.slug:
             raise ValidationError(
-                _l(
+                _(
                     "The file describes the event '%(found)s', not '%(expected)s'.",
                     found=slug,
                     expected=self.slug,
@@ -88,7 +90,7 @@ class EventUploadForm(FlaskForm):
             )
         if self.slug is None and get_session().scalar(select(Event.id).where(Event.slug == slug)):
             raise ValidationError(
-                _l(
+                _(
                     "The event '%(slug)s' exists already: update it from its settings page.",
                     slug=slug,
                 )

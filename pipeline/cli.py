@@ -1,0 +1,79 @@
+"""``flask --app survey_app pipeline run``: the nightly tagging job, thin over the runner.
+
+Exit status: 0 when the run succeeded, 1 when it failed (the run log row says why), and
+75 (``EX_TEMPFAIL``, "try again later") when another run holds the lock; cron can tell a
+busy pipeline from a broken one.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from datetime import datetime
+
+import click
+from flask.cli import AppGroup
+
+from pipeline.runner import BATCH_SIZE, PipelineFailed, PipelineLocked, pending_count, run_pipeline
+from survey_app.db import get_engine
+from survey_app.models import PipelineRun
+
+#: Exit status of a run refused because another holds the lock (sysexits.h EX_TEMPFAIL).
+EXIT_LOCKED = 75
+
+#: An AppGroup, so its commands run in an app context under ``flask`` and the test runner alike.
+pipeline_cli = AppGroup("pipeline", help="Tag the free-text answers (the nightly job).")
+
+
+class LockedError(click.ClickException):
+    """Another run is working: exit with :data:`EXIT_LOCKED`."""
+
+    exit_code = EXIT_LOCKED
+
+
+def _summary(run: PipelineRun) -> str:
+    seconds = run.duration_seconds or 0.0
+    return (
+        f"Pipeline run {run.id} {run.status} in {seconds:.1f} s "
+        f"({run.mode}, tagger {run.tagger_version}): selected {run.selected}, "
+        f"tagged {run.tagged}, unchanged {run.unchanged}, reviewed kept {run.reviewed_kept}, "
+        f"workbooks {run.workbooks}."
+    )
+
+
+@pipeline_cli.command("run")
+@click.option("--full", is_flag=True, help="Re-tag every response, not only what changed.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    default=BATCH_SIZE,
+    show_default=True,
+    help="Responses tagged and committed per transaction.",
+)
+def run_command(full: bool, batch_size: int) -> None:
+    """Tag new and amended responses (all with --full); exit 75 if another run is working."""
+    engine = get_engine()
+    total = pending_count(engine, full=full)
+    done = 0
+    with ExitStack() as stack:
+        bar = None
+
+        def progress(count: int) -> None:
+            nonlocal bar, done
+            done += count
+            if not sys.stdout.isatty():
+                click.echo(f"{datetime.now():%H:%M:%S} tagged {done} of {total}")
+                return
+            if bar is None:
+                bar = stack.enter_context(click.progressbar(length=total, label="Tagging"))
+            bar.update(count)
+
+        try:
+            run = run_pipeline(engine, full=full, batch_size=batch_size, progress=progress)
+        except PipelineLocked as locked:
+            raise LockedError(str(locked)) from None
+        except PipelineFailed as failed:
+            stack.close()
+            message = f"{_summary(failed.run)} Error: {failed.run.error}"
+            raise click.ClickException(message) from None
+    click.echo(_summary(run))

@@ -1,0 +1,333 @@
+"""The nightly run around the tagger: select what changed, tag in batches, lock, run log.
+
+Plain functions over an engine, so the CLI, the organisers' console and the exports can all
+start a run without Flask. A run:
+
+1. takes the pipeline lock (:mod:`pipeline.lock`) or raises :class:`PipelineLocked`;
+2. marks runs left ``running`` by a killed process as failed, and commits its own start row;
+3. pages through the responses that need tags by id (keyset pagination), and for each page
+   reads the texts, tags them with no transaction open, then writes the tags in one short
+   write transaction (``BEGIN IMMEDIATE`` on SQLite) and commits; a run killed halfway keeps
+   the committed pages and the next run picks up the rest;
+4. records how it ended in its :class:`PipelineRun` row, success or not.
+
+A response needs tags when it has no tag row, was amended since it was tagged
+(``tagged_version``), or was tagged by another tagger version; ``full`` re-tags everything.
+Every response gets a tag row, even one without text, so "nothing new" is one cheap query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, suppress
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, Select, func, insert, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, load_only
+
+from pipeline import TAGGER_VERSION, tag_text
+from pipeline.lock import PipelineLocked, pipeline_lock
+from pipeline.tagger import default_tagger
+from survey_app.db import session_factory, transaction
+from survey_app.models import PipelineRun, Response, ResponseTag, utcnow
+from survey_app.models.vocabulary import FEEDBACK_TEXT_FIELDS, LEVELS
+
+__all__ = [
+    "BATCH_SIZE",
+    "PipelineFailed",
+    "PipelineLocked",
+    "certainty",
+    "machine_tags",
+    "pending_count",
+    "run_pipeline",
+]
+
+#: Responses tagged and written per transaction.
+BATCH_SIZE = 500
+#: Distance of a level's score from the threshold beyond which the machine is sure of it.
+CERTAINTY_BAND = 0.25
+#: Certainty of a response whose texts carry no level at all: worth a person's look.
+NO_LEVEL_CERTAINTY = 0.2
+
+
+class PipelineFailed(Exception):
+    """The run failed; ``run`` is its log row, already marked ``failed`` with the error."""
+
+    def __init__(self, run: PipelineRun) -> None:
+        self.run = run
+        super().__init__(run.error)
+
+
+class _TaggingError(Exception):
+    """Tagging one response failed; the message names the response for the run log."""
+
+
+def certainty(scores: dict[str, float], threshold: float, has_text: bool) -> float:
+    """How sure the machine is of a response's levels, from 0 (unsure) to 1 (sure).
+
+    Each level's score is a confidence in [0, 1] and the level is tagged at ``threshold``;
+    a score close to the threshold could have gone either way. So certainty is the smallest
+    distance of any level's score from the threshold, divided by :data:`CERTAINTY_BAND` and
+    capped at 1. A response with text but no level at all is capped at
+    :data:`NO_LEVEL_CERTAINTY`: it may talk of something the codebook misses. A response
+    without text is certain (1.0): there is nothing to review. The review queue shows the
+    lowest first.
+    """
+    margin = min((abs(score - threshold) for score in scores.values()), default=1.0)
+    value = min(1.0, margin / CERTAINTY_BAND)
+    if has_text and not any(score >= threshold for score in scores.values()):
+        value = min(value, NO_LEVEL_CERTAINTY)
+    return round(value, 4)
+
+
+def machine_tags(texts: dict[str, str], threshold: float) -> dict[str, Any]:
+    """Tag a response's texts (field -> text) and aggregate them into a tag row's columns."""
+    results = {name: tag_text(text) for name, text in texts.items()}
+    scores = dict.fromkeys(LEVELS, 0.0)
+    evidence: dict[str, list[str]] = {}
+    levels: set[str] = set()
+    groups: set[str] = set()
+    areas: set[str] = set()
+    fields: dict[str, Any] = {}
+    for name, result in results.items():
+        levels |= result.levels
+        groups |= result.groups
+        areas |= result.areas
+        for level, score in result.scores.items():
+            scores[level] = max(scores.get(level, 0.0), score)
+        for level, quotes in result.evidence.items():
+            merged = evidence.setdefault(level, [])
+            merged.extend(quote for quote in quotes if quote not in merged)
+        plain = result.to_dict()
+        fields[name] = {key: plain[key] for key in ("levels", "scores", "evidence", "sentiment")}
+        fields[name]["language"] = result.language
+    sentiments = [result.sentiment for result in results.values() if result.sentiment is not None]
+    longest = max(texts, key=lambda name: len(texts[name]), default=None)
+    return {
+        "machine_levels": sorted(levels),
+        "machine_scores": {level: round(score, 4) for level, score in scores.items()},
+        "machine_evidence": {level: evidence[level] for level in sorted(evidence)},
+        "machine_groups": sorted(groups),
+        "machine_areas": sorted(areas),
+        "fields": fields,
+        "sentiment": round(sum(sentiments) / len(sentiments), 4) if sentiments else None,
+        "text_language": results[longest].language if longest is not None else None,
+        "certainty": certainty(scores, threshold, has_text=bool(results)),
+    }
+
+
+def _needs_tags() -> ColumnElement[bool]:
+    """Which responses (outer-joined with their tag rows) an incremental run tags."""
+    return or_(
+        ResponseTag.id.is_(None),
+        ResponseTag.tagged_version != Response.version,
+        ResponseTag.tagger_version != TAGGER_VERSION,
+    )
+
+
+def _pending(query: Select[Any], full: bool) -> Select[Any]:
+    """Narrow a query over responses to those a run tags."""
+    if full:
+        return query
+    return query.outerjoin(ResponseTag, ResponseTag.response_id == Response.id).where(_needs_tags())
+
+
+def pending_count(engine: Engine, *, full: bool = False) -> int:
+    """How many responses a run would tag now (for a progress bar or the console)."""
+    with session_factory(engine)() as session:
+        return session.scalar(_pending(select(func.count(Response.id)), full)) or 0
+
+
+def _texts(response: Response) -> dict[str, str]:
+    return {name: text for name, text in response.texts().items() if text.strip()}
+
+
+class _Run:
+    """One run holding the lock: its log row, its sessions and its counts."""
+
+    def __init__(self, engine: Engine, full: bool, trigger: str, batch_size: int) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.full = full
+        self.batch_size = batch_size
+        self.ceiling = 0
+        self.read = session_factory(engine)
+        self.write = session_factory(engine, write=True)
+        self.threshold = default_tagger().codebook.threshold
+        with transaction(self.write) as session:
+            session.execute(
+                update(PipelineRun)
+                .where(PipelineRun.status == "running")
+                .values(status="failed", finished_at=utcnow(), error="interrupted")
+            )
+            self.log = PipelineRun(
+                status="running",
+                mode="full" if full else "incremental",
+                trigger=trigger,
+                tagger_version=TAGGER_VERSION,
+                started_at=utcnow(),
+                **dict.fromkeys(
+                    ("selected", "tagged", "unchanged", "reviewed_kept", "workbooks"), 0
+                ),
+            )
+            session.add(self.log)
+
+    def count(self) -> None:
+        """Fix the run's scope (responses up to the newest id now; later ones wait), count it."""
+        with self.read() as session:
+            self.ceiling = session.scalar(select(func.max(Response.id))) or 0
+            scope = Response.id <= self.ceiling
+            total = session.scalar(select(func.count(Response.id)).where(scope)) or 0
+            selected = session.scalar(
+                _pending(select(func.count(Response.id)), self.full).where(scope)
+            )
+        self.log.selected = selected or 0
+        self.log.unchanged = total - self.log.selected
+
+    def batches(self) -> Iterator[list[tuple[int, int, dict[str, str]]]]:
+        """Pages of (id, version, texts) by id, each read in its own short read transaction."""
+        columns = [getattr(Response, name) for name in ("version", *FEEDBACK_TEXT_FIELDS, "text")]
+        last = 0
+        while True:
+            query = (
+                _pending(select(Response), self.full)
+                .options(load_only(Response.kind, *columns))
+                .where(Response.id > last, Response.id <= self.ceiling)
+                .order_by(Response.id)
+                .limit(self.batch_size)
+            )
+            with self.read() as session:
+                page = [(item.id, item.version, _texts(item)) for item in session.scalars(query)]
+            if not page:
+                return
+            yield page
+            last = page[-1][0]
+
+    def tag(self, page: list[tuple[int, int, dict[str, str]]]) -> list[dict[str, Any]]:
+        """Tag a page with no transaction open."""
+        rows = []
+        for response_id, version, texts in page:
+            try:
+                columns = machine_tags(texts, self.threshold)
+            except Exception as error:
+                raise _TaggingError(
+                    f"response {response_id}: {type(error).__name__}: {error}"
+                ) from error
+            rows.append({"response_id": response_id, "tagged_version": version, **columns})
+        return rows
+
+    def store(self, rows: list[dict[str, Any]]) -> int:
+        """Insert or update a page's tag rows in one write transaction; machine columns only."""
+        ids = [row["response_id"] for row in rows]
+        now = utcnow()
+        with transaction(self.write) as session:
+            # Responses deleted since they were read (demo purge) are skipped, and the
+            # rest are share-locked on PostgreSQL until the commit.
+            present = set(
+                session.scalars(
+                    select(Response.id).where(Response.id.in_(ids)).with_for_update(read=True)
+                )
+            )
+            existing = {
+                response_id: (tag_id, state)
+                for tag_id, response_id, state in session.execute(
+                    select(ResponseTag.id, ResponseTag.response_id, ResponseTag.review_state).where(
+                        ResponseTag.response_id.in_(ids)
+                    )
+                )
+            }
+            new, changed, reviewed = [], [], 0
+            for row in rows:
+                response_id = row["response_id"]
+                if response_id not in present:
+                    continue
+                values = {**row, "tagger_version": TAGGER_VERSION, "tagged_at": now}
+                if response_id in existing:
+                    tag_id, state = existing[response_id]
+                    changed.append({**values, "id": tag_id})
+                    reviewed += state != "machine"
+                else:
+                    new.append(values)
+            if new:
+                session.execute(insert(ResponseTag), new)
+            if changed:
+                session.execute(update(ResponseTag), changed)
+            # The log row counts along, so the console can follow a long run.
+            session.execute(
+                update(PipelineRun)
+                .where(PipelineRun.id == self.log.id)
+                .values(
+                    tagged=self.log.tagged + len(new) + len(changed),
+                    reviewed_kept=self.log.reviewed_kept + reviewed,
+                )
+            )
+        self.log.tagged += len(new) + len(changed)
+        self.log.reviewed_kept += reviewed
+        return len(new) + len(changed)
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        """Write how the run ended into its log row."""
+        self.log.status = status
+        self.log.error = error
+        self.log.finished_at = utcnow()
+        with transaction(self.write) as session:
+            session.add(self.log)
+
+
+def run_pipeline(
+    engine: Engine,
+    *,
+    full: bool = False,
+    trigger: str = "cli",
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+    after_tagging: Callable[[Session], int] | None = None,
+) -> PipelineRun:
+    """Tag what changed (everything with ``full``) and return the run's log row.
+
+    ``progress`` is called after each committed batch with the number of responses it
+    tagged. ``after_tagging`` runs once all tags are committed, still under the lock, with a
+    session it may read and write (committed when it returns); it returns the number of
+    workbooks it wrote. Raises :class:`PipelineLocked` at once when another run holds the
+    lock, and :class:`PipelineFailed` (with the failed log row) when the run fails.
+    """
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(pipeline_lock(engine))
+        except PipelineLocked:
+            raise PipelineLocked(_running_since(engine)) from None
+        run = _Run(engine, full, trigger, batch_size)
+        try:
+            run.count()
+            for batch in run.batches():
+                done = run.store(run.tag(batch))
+                if progress is not None:
+                    progress(done)
+            if after_tagging is not None:
+                with transaction(run.read) as session:
+                    run.log.workbooks = after_tagging(session)
+        except Exception as error:
+            with suppress(SQLAlchemyError):
+                run.finish(
+                    "failed",
+                    str(error)
+                    if isinstance(error, _TaggingError)
+                    else f"{type(error).__name__}: {error}",
+                )
+            raise PipelineFailed(run.log) from error
+        except BaseException:
+            with suppress(SQLAlchemyError):
+                run.finish("failed", "interrupted")
+            raise
+        run.finish("succeeded")
+        return run.log
+
+
+def _running_since(engine: Engine) -> datetime | None:
+    """When the run now holding the lock started, from its log row (None if not found)."""
+    with session_factory(engine)() as session:
+        return session.scalar(
+            select(func.max(PipelineRun.started_at)).where(PipelineRun.status == "running")
+        )

@@ -1,0 +1,178 @@
+"""``flask pipeline run``: summary, exit statuses, the lock, and runs killed halfway."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+import pipeline.runner
+from pipeline.cli import EXIT_LOCKED
+from pipeline.lock import PipelineLocked, pipeline_lock
+from survey_app.db import session_factory
+from survey_app.models import Event, PipelineRun, utcnow
+
+from .pipeline_helpers import add_responses, engine_of, runs, tag_count, tags_by_response
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(app: Flask) -> dict[str, str]:
+    """Environment of a subprocess working on the test's database."""
+    return {
+        **os.environ,
+        "SURVEY_DATABASE_URL": app.config["DATABASE_URL"],
+        "SURVEY_SECRET_KEY": "test-secret-key",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.01)
+
+
+def test_run_prints_a_summary(runner: FlaskCliRunner, app: Flask, event: Event) -> None:
+    add_responses(app, event, 25)
+
+    result = runner.invoke(args=["pipeline", "run", "--batch-size", "10"])
+
+    assert result.exit_code == 0, result.output
+    assert "tagged 10 of 25" in result.output  # plain lines per batch when not on a terminal
+    assert "tagged 25 of 25" in result.output
+    assert "succeeded" in result.output and "selected 25, tagged 25, unchanged 0" in result.output
+    again = runner.invoke(args=["pipeline", "run"])
+    assert again.exit_code == 0
+    assert "selected 0, tagged 0, unchanged 25" in again.output
+
+
+def test_full_option_retags_everything(runner: FlaskCliRunner, app: Flask, event: Event) -> None:
+    add_responses(app, event, 15)
+    runner.invoke(args=["pipeline", "run"])
+
+    result = runner.invoke(args=["pipeline", "run", "--full"])
+
+    assert result.exit_code == 0, result.output
+    assert "(full, tagger" in result.output and "tagged 15" in result.output
+    assert [run.mode for run in runs(app)] == ["incremental", "full"]
+
+
+def test_failed_run_exits_1_and_is_logged(
+    runner: FlaskCliRunner, app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_responses(app, event, 15)
+
+    def broken(text: str) -> object:
+        raise RuntimeError("tagger down")
+
+    monkeypatch.setattr(pipeline.runner, "tag_text", broken)
+
+    result = runner.invoke(args=["pipeline", "run"])
+
+    assert result.exit_code == 1
+    assert "failed" in result.output and "RuntimeError: tagger down" in result.output
+    (log,) = runs(app)
+    assert log.status == "failed" and "RuntimeError: tagger down" in log.error
+    assert tag_count(app) == 0
+
+
+def test_locked_run_exits_75(runner: FlaskCliRunner, app: Flask, event: Event) -> None:
+    add_responses(app, event, 5)
+    with session_factory(engine_of(app), write=True)() as session:
+        session.add(PipelineRun(tagger_version="x", status="running", started_at=utcnow()))
+        session.commit()
+
+    with pipeline_lock(engine_of(app)):
+        result = runner.invoke(args=["pipeline", "run"])
+
+    assert result.exit_code == EXIT_LOCKED == 75
+    assert "another pipeline run is working (started " in result.output
+    assert tag_count(app) == 0
+
+
+def test_a_killed_lock_holder_leaves_the_lock_free(
+    runner: FlaskCliRunner, app: Flask, event: Event
+) -> None:
+    add_responses(app, event, 5)
+    holder = textwrap.dedent(
+        """
+        import sys, time
+        from survey_app.db import make_engine
+        from pipeline.lock import pipeline_lock
+        with pipeline_lock(make_engine(sys.argv[1])):
+            print("locked", flush=True)
+            time.sleep(120)
+        """
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", holder, app.config["DATABASE_URL"]],
+        env=_env(app),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline() == "locked\n"
+        refused = runner.invoke(args=["pipeline", "run"])
+        assert refused.exit_code == 75, refused.output
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        process.stdout.close()
+
+    def lock_is_free() -> bool:  # PostgreSQL ends the dead session a moment later
+        try:
+            with pipeline_lock(engine_of(app)):
+                return True
+        except PipelineLocked:
+            return False
+
+    _wait_for(lock_is_free, timeout=10)
+    result = runner.invoke(args=["pipeline", "run"])
+    assert result.exit_code == 0, result.output
+    assert tag_count(app) == 5
+
+
+def test_a_run_killed_halfway_keeps_its_batches(
+    runner: FlaskCliRunner, app: Flask, event: Event
+) -> None:
+    total = 600
+    add_responses(app, event, total)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app=survey_app", "pipeline", "run", "--batch-size=10"],
+        env=_env(app),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(lambda: tag_count(app) >= 20 or process.poll() is not None)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        _, errors = process.communicate()
+    assert process.returncode == -signal.SIGKILL, errors
+    committed = tag_count(app)
+    assert 20 <= committed < total and committed % 10 == 0
+    (killed,) = runs(app)
+    assert killed.status == "running"
+
+    result = runner.invoke(args=["pipeline", "run"])
+
+    assert result.exit_code == 0, result.output
+    interrupted, finished = runs(app)
+    assert (interrupted.status, interrupted.error) == ("failed", "interrupted")
+    assert finished.tagged == total - committed
+    tags = tags_by_response(app)
+    assert len(tags) == tag_count(app) == total  # one row each: none lost, none twice
+    assert all(tag.tagged_version == 1 for tag in tags.values())

@@ -1,0 +1,316 @@
+"""The run around the tagger: what it selects, what it writes, what it never touches."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+import pipeline.runner
+from pipeline import TAGGER_VERSION, tag_text
+from pipeline.lock import lock_path, pipeline_lock
+from pipeline.runner import (
+    CERTAINTY_BAND,
+    NO_LEVEL_CERTAINTY,
+    PipelineFailed,
+    PipelineLocked,
+    certainty,
+    machine_tags,
+    pending_count,
+    run_pipeline,
+)
+from survey_app.db import session_factory
+from survey_app.models import Event, Organiser, PipelineRun, Response, utcnow
+
+from .pipeline_helpers import (
+    add_responses,
+    engine_of,
+    response_count,
+    runs,
+    tag_count,
+    tags_by_response,
+)
+
+ECONOMIC = "Many gig workers lost their income when orders collapsed."
+STIMULUS_ZH = "减免社保缴费和稳岗补贴帮助企业留住了员工。临时提高低保标准只覆盖了部分有需要的人。"
+
+
+def _write(app: Flask) -> Session:
+    return session_factory(engine_of(app), write=True)()
+
+
+def _blank_feedback(app: Flask, event: Event) -> int:
+    """A feedback response with ratings only: no text to tag."""
+    with _write(app) as session:
+        loaded = session.get(Event, event.id)
+        response = Response(
+            event_id=event.id,
+            kind="feedback",
+            session_id=loaded.feedback_sessions()[0].id,
+            overall=4,
+            improve="   ",
+        )
+        session.add(response)
+        session.commit()
+        return response.id
+
+
+def test_machine_tags_aggregates_the_fields() -> None:
+    texts = {"most_useful": "Gig workers lost their income.", "improve": STIMULUS_ZH}
+    results = {name: tag_text(text) for name, text in texts.items()}
+    row = machine_tags(texts, 0.5)
+    assert row["machine_levels"] == sorted(
+        results["most_useful"].levels | results["improve"].levels
+    )
+    assert set(row["machine_scores"]) == {"virus", "containment", "economic_crisis", "stimulus"}
+    for level, score in row["machine_scores"].items():
+        assert score == round(max(result.scores[level] for result in results.values()), 4)
+    for level in row["machine_levels"]:
+        expected = [q for result in results.values() for q in result.evidence.get(level, ())]
+        assert row["machine_evidence"][level] == list(dict.fromkeys(expected))
+    assert set(row["fields"]) == {"most_useful", "improve"}
+    assert set(row["fields"]["improve"]) == {
+        "levels",
+        "scores",
+        "evidence",
+        "sentiment",
+        "language",
+    }
+    assert row["fields"]["improve"]["language"] == "zh"
+    assert row["text_language"] == "zh"  # the Chinese text has more characters
+    english = results["most_useful"].sentiment
+    assert row["sentiment"] == (None if english is None else round(english, 4))
+    assert 0.0 <= row["certainty"] <= 1.0
+
+
+def test_machine_tags_of_no_text() -> None:
+    row = machine_tags({}, 0.5)
+    assert row["machine_levels"] == [] and row["fields"] == {}
+    assert row["sentiment"] is None and row["text_language"] is None
+    assert row["certainty"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("scores", "has_text", "expected"),
+    [
+        ({"virus": 0.0, "stimulus": 0.9}, True, 1.0),  # far from the threshold everywhere
+        ({"virus": 0.0, "stimulus": 0.5 + CERTAINTY_BAND / 2}, True, 0.5),
+        ({"virus": 0.0, "stimulus": 0.503}, True, 0.012),  # two weak indicators: a coin toss
+        ({"virus": 0.45, "stimulus": 0.9}, True, 0.2),  # a level nearly found
+        ({"virus": 0.0, "stimulus": 0.0}, True, NO_LEVEL_CERTAINTY),  # text but no level
+        ({"virus": 0.0, "stimulus": 0.0}, False, 1.0),  # nothing to review
+    ],
+)
+def test_certainty(scores: dict[str, float], has_text: bool, expected: float) -> None:
+    assert certainty(scores, 0.5, has_text) == pytest.approx(expected)
+
+
+def test_first_run_tags_every_response(app: Flask, event: Event) -> None:
+    add_responses(app, event, 60)
+    blank = _blank_feedback(app, event)
+    seen: list[int] = []
+
+    run = run_pipeline(engine_of(app), batch_size=25, progress=seen.append)
+
+    assert (run.status, run.mode, run.trigger) == ("succeeded", "incremental", "cli")
+    assert (run.selected, run.tagged, run.unchanged) == (61, 61, 0)
+    assert run.tagger_version == TAGGER_VERSION
+    assert seen == [25, 25, 11]
+    tags = tags_by_response(app)
+    assert len(tags) == response_count(app) == 61
+    assert tags[blank].machine_levels == [] and tags[blank].fields == {}
+    assert tags[blank].certainty == 1.0
+    assert any(tag.machine_levels for tag in tags.values())
+    assert all(tag.tagger_version == TAGGER_VERSION for tag in tags.values())
+    assert all(tag.review_state == "machine" for tag in tags.values())
+
+
+def test_incremental_run_tags_new_and_amended_only(app: Flask, event: Event) -> None:
+    add_responses(app, event, 40)
+    run_pipeline(engine_of(app))
+    before = tags_by_response(app)
+    with _write(app) as session:
+        amended = session.scalars(
+            select(Response).where(Response.kind == "input").order_by(Response.id)
+        ).first()
+        amended.amend({"text": ECONOMIC})
+        session.commit()
+        amended_id = amended.id
+    add_responses(app, event, 5, seed=8)
+    assert pending_count(engine_of(app)) == 6
+
+    run = run_pipeline(engine_of(app), batch_size=4)
+
+    assert (run.selected, run.tagged, run.unchanged) == (6, 6, 39)
+    after = tags_by_response(app)
+    assert len(after) == 45
+    assert after[amended_id].tagged_version == 2
+    assert after[amended_id].machine_levels == sorted(tag_text(ECONOMIC).levels)
+    untouched = [rid for rid in before if rid != amended_id]
+    assert all(after[rid].tagged_at == before[rid].tagged_at for rid in untouched)
+
+
+def test_second_run_tags_nothing(app: Flask, event: Event) -> None:
+    add_responses(app, event, 30)
+    run_pipeline(engine_of(app))
+    before = tags_by_response(app)
+
+    run = run_pipeline(engine_of(app))
+
+    assert (run.status, run.selected, run.tagged, run.unchanged) == ("succeeded", 0, 0, 30)
+    assert {rid: tag.tagged_at for rid, tag in tags_by_response(app).items()} == {
+        rid: tag.tagged_at for rid, tag in before.items()
+    }
+
+
+def test_full_run_retags_everything(app: Flask, event: Event) -> None:
+    add_responses(app, event, 30)
+    run_pipeline(engine_of(app))
+
+    run = run_pipeline(engine_of(app), full=True, trigger="download")
+
+    assert (run.mode, run.trigger, run.selected, run.tagged, run.unchanged) == (
+        "full",
+        "download",
+        30,
+        30,
+        0,
+    )
+    assert tag_count(app) == 30
+
+
+def test_new_tagger_version_retags_everything(
+    app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_responses(app, event, 30)
+    run_pipeline(engine_of(app))
+    monkeypatch.setattr(pipeline.runner, "TAGGER_VERSION", "2099.1.1+feedface")
+
+    run = run_pipeline(engine_of(app))
+
+    assert (run.tagged, run.tagger_version) == (30, "2099.1.1+feedface")
+    assert {tag.tagger_version for tag in tags_by_response(app).values()} == {"2099.1.1+feedface"}
+    assert run_pipeline(engine_of(app)).tagged == 0
+
+
+def test_reviewed_tags_survive_a_full_run(app: Flask, event: Event) -> None:
+    add_responses(app, event, 20)
+    run_pipeline(engine_of(app))
+    with _write(app) as session:
+        organiser = Organiser(email="reviewer@example.org", password_hash="x")
+        session.add(organiser)
+        session.flush()
+        tag = session.scalars(select(Response).order_by(Response.id)).first().tag
+        machine = list(tag.machine_levels)
+        tag.change(organiser.id, ["virus", "containment"], ["women"], ["health"])
+        tag.machine_levels = ["stimulus"] if machine != ["stimulus"] else []  # a stale suggestion
+        tag.machine_groups = ["children"]
+        session.commit()
+        response_id, reviewed_at = tag.response_id, tag.reviewed_at
+
+    run = run_pipeline(engine_of(app), full=True)
+
+    assert run.reviewed_kept == 1
+    kept = tags_by_response(app)[response_id]
+    assert kept.review_state == "changed"
+    assert (kept.reviewed_levels, kept.reviewed_groups, kept.reviewed_areas) == (
+        ["containment", "virus"],
+        ["women"],
+        ["health"],
+    )
+    assert kept.reviewed_at == reviewed_at
+    assert kept.machine_levels == machine  # the machine's suggestion is fresh again
+    assert kept.levels == ["containment", "virus"]  # but the review is what counts
+
+
+def test_failed_run_is_logged_and_keeps_committed_batches(
+    app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_responses(app, event, 40)
+    marker = "This answer makes the tagger fail."
+    with _write(app) as session:
+        ids = list(session.scalars(select(Response.id).order_by(Response.id)))
+        failing = session.get(Response, ids[25])
+        setattr(failing, "text" if failing.kind == "input" else "most_useful", marker)
+        session.commit()
+
+    def tag_or_fail(text: str) -> object:
+        if text == marker:
+            raise ValueError("codebook exploded")
+        return tag_text(text)
+
+    monkeypatch.setattr(pipeline.runner, "tag_text", tag_or_fail)
+
+    with pytest.raises(PipelineFailed) as caught:
+        run_pipeline(engine_of(app), batch_size=10)
+
+    (log,) = runs(app)
+    assert caught.value.run.id == log.id
+    assert (log.status, log.error) == (
+        "failed",
+        f"response {ids[25]}: ValueError: codebook exploded",
+    )
+    assert log.finished_at is not None
+    assert tag_count(app) == log.tagged == 20  # the two batches before the failing one
+
+    monkeypatch.undo()
+    run = run_pipeline(engine_of(app))
+    assert (run.status, run.tagged) == ("succeeded", 20)
+    assert tag_count(app) == 40
+
+
+def test_after_tagging_counts_workbooks(app: Flask, event: Event) -> None:
+    add_responses(app, event, 10)
+    tagged_when_called: list[int] = []
+
+    def write_workbooks(session: Session) -> int:
+        tagged_when_called.append(len(session.scalars(select(Response.id)).all()))
+        return 3
+
+    run = run_pipeline(engine_of(app), after_tagging=write_workbooks)
+
+    assert tagged_when_called == [10]
+    assert run.workbooks == 3 and runs(app)[0].workbooks == 3
+
+
+def test_a_locked_run_is_refused_at_once(app: Flask, event: Event) -> None:
+    add_responses(app, event, 5)
+    started = utcnow()
+    with _write(app) as session:
+        session.add(PipelineRun(tagger_version="x", status="running", started_at=started))
+        session.commit()
+
+    with pipeline_lock(engine_of(app)), pytest.raises(PipelineLocked) as caught:
+        run_pipeline(engine_of(app))
+
+    assert caught.value.started_at == started
+    assert str(caught.value).startswith("another pipeline run is working (started ")
+    assert tag_count(app) == 0 and len(runs(app)) == 1
+
+
+def test_a_stale_running_row_is_marked_interrupted(app: Flask, event: Event) -> None:
+    add_responses(app, event, 5)
+    with _write(app) as session:
+        session.add(PipelineRun(tagger_version="x", status="running", started_at=utcnow()))
+        session.commit()
+
+    run_pipeline(engine_of(app))
+
+    stale, done = runs(app)
+    assert (stale.status, stale.error) == ("failed", "interrupted")
+    assert stale.finished_at is not None
+    assert done.status == "succeeded"
+
+
+def test_lock_file_sits_beside_the_database() -> None:
+    assert lock_path(make_url("sqlite:////srv/survey.sqlite3")) == Path(
+        "/srv/survey.sqlite3.pipeline.lock"
+    )
+    in_memory = lock_path(make_url("sqlite://"))
+    assert in_memory.parent == Path(tempfile.gettempdir())
+    assert in_memory != lock_path(make_url("sqlite:///:memory:"))
