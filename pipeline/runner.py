@@ -251,7 +251,9 @@ class _Run:
                 else:
                     new.append(values)
             if new:
-                session.execute(insert(ResponseTag), new)
+                # render_nulls keeps one statement for the page: without it the ORM leaves
+                # out None values and splits rows whose blanks differ into many statements.
+                session.execute(insert(ResponseTag).execution_options(render_nulls=True), new)
             if changed:
                 session.execute(update(ResponseTag), changed)
             # The log row counts along, so the console can follow a long run.
