@@ -9,9 +9,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from exports.nightly import write_due_workbooks
 from pipeline.cli import pipeline_cli
 
-from . import demo, migrate
+from . import demo, migrate, privacy
 from .admin.cli import organisers_cli
 from .db import get_session
 from .events import FIRST_EVENT_FILE, EventFileError, apply_event, parse_event_yaml
@@ -140,6 +141,40 @@ def demo_data_command(slug: str, count: int, force: bool, random_seed: int | Non
     click.echo(f"Added {made} demo responses to '{slug}'.")
 
 
+@click.group("privacy", cls=AppGroup)
+def privacy_cli() -> None:
+    """Apply the retention period to personal data."""
+
+
+@privacy_cli.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(0, None),
+    default=None,
+    help="Age in days (default: SURVEY_RETENTION_DAYS).",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
+def privacy_purge(days: int | None, dry_run: bool) -> None:
+    """Remove names and organisations from answers older than the retention period."""
+    days = current_app.config["RETENTION_DAYS"] if days is None else days
+    session = get_session()
+    report = privacy.purge_personal_data(session, days, dry_run=dry_run)
+    verb = "Would clear" if dry_run else "Cleared"
+    click.echo(
+        f"{verb} names and organisations older than {days} days: "
+        f"{report.responses} response(s), {report.versions} earlier version(s)."
+    )
+    if dry_run:
+        session.rollback()
+        return
+    session.commit()
+    export_dir = current_app.config["EXPORT_DIR"]
+    removed = privacy.drop_saved_workbooks(export_dir, report.events)
+    written = write_due_workbooks(session, export_dir, current_app.config["EXPORT_KEEP"])
+    click.echo(f"Deleted {removed} saved workbook(s); wrote {written} fresh one(s).")
+
+
 def init_app(app: Flask) -> None:
     """Register every command group."""
     for command in (
@@ -148,6 +183,7 @@ def init_app(app: Flask) -> None:
         seed_command,
         demo_data_command,
         pipeline_cli,
+        privacy_cli,
         export_command,
         organisers_cli,
     ):

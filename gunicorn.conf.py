@@ -1,0 +1,36 @@
+"""Gunicorn settings for production: ``gunicorn -c gunicorn.conf.py "survey_app:create_app()"``.
+
+Every value can be overridden from the environment (``GUNICORN_WORKERS``, ...), so the same
+file serves a 2-core virtual machine and a larger one.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: each request is short (a form render or one insert). Two per core, plus one,
+# keeps the cores busy while another worker waits on the database.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = 5000
+max_requests_jitter = 500
+# Request limits well above the app's own field limits (a long answer gets a message).
+limit_request_line = 8190
+limit_request_fields = 100
+# Load the app before forking: the tagger's dictionaries are shared copy-on-write.
+preload_app = True
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Behind a TLS-terminating proxy on the same host; see SURVEY_TRUSTED_PROXIES for ProxyFix.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_fork(server, worker):
+    """Each worker opens its own database connections: a pool is never shared across fork."""
+    server.app.wsgi().extensions["survey_db"]["engine"].dispose(close=False)
