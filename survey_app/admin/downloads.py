@@ -62,15 +62,17 @@ def _audit(db: Session, event: Event, workbook: str, **detail: object) -> None:
 
 
 def _send_built(build: Callable[[Path], Path], name: str) -> Response:
-    """Build a workbook into a temporary folder and send it; the folder goes once sent."""
+    """Build a workbook in a temporary folder and send it.
+
+    The folder is removed before sending: the open file stays readable until the response
+    closes it, and nothing is left on disk even when a client never closes the response.
+    """
     folder = tempfile.mkdtemp(prefix="survey-download-")
     try:
-        path = build(Path(folder) / name)
-        response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=name)
-    except BaseException:
+        handle = build(Path(folder) / name).open("rb")
+    finally:
         shutil.rmtree(folder, ignore_errors=True)
-        raise
-    response.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
+    response = send_file(handle, mimetype=XLSX, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"
     return response
 

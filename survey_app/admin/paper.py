@@ -13,9 +13,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from ..attendee import operations
-from ..attendee.forms import SubmissionForm
 from ..db import get_session
 from ..i18n import current_language
 from ..models import Event
@@ -25,7 +25,7 @@ from .audit import record
 from .review_forms import PaperFeedbackForm, PaperInputForm
 
 
-def _prepare(form: SubmissionForm) -> str:
+def _prepare(form: PaperFeedbackForm | PaperInputForm) -> str:
     """The form's one-time key (a new one for a fresh form); the language defaults to ours."""
     if not form.submission_key.data:
         form.submission_key.data = operations.new_submission_key()
@@ -34,8 +34,8 @@ def _prepare(form: SubmissionForm) -> str:
     return form.submission_key.data
 
 
-def store_paper(db: Session, event: Event, key: str, values: dict[str, Any]) -> int:
-    """Store a keyed-in form once, audited; give the response's id. The caller commits."""
+def store_paper(db: Session, event: Event, key: str, values: dict[str, Any]) -> None:
+    """Store a keyed-in form once, audited, and say so; the caller commits."""
     values = {**values, "entered_by_id": organiser().id}
     stored = operations.store_response(db, current_app.config["SECRET_KEY"], key, values)
     if stored.created:
@@ -52,10 +52,9 @@ def store_paper(db: Session, event: Event, key: str, values: dict[str, Any]) -> 
         flash(
             _("This form was already saved as response %(id)d.", id=stored.response.id), "success"
         )
-    return stored.response.id
 
 
-def _page(event: Event, form: SubmissionForm, kind: str) -> ResponseReturnValue:
+def _page(event: Event, form: PaperFeedbackForm | PaperInputForm, kind: str) -> ResponseReturnValue:
     """The paper form of ``kind``; after a post, with the answers and what to correct."""
     html = render_template(
         "admin/paper.html", event=event, active="admin.paper_feedback", form=form, kind=kind
@@ -70,8 +69,10 @@ def paper_feedback(slug: str) -> ResponseReturnValue:
     event = event_or_404(slug)
     items = event.feedback_sessions()
     form = PaperFeedbackForm()
-    form.session.choices = [(item.code, item.title(current_language())) for item in items]
-    if request.method == "GET" and request.args.get("session") in dict(form.session.choices):
+    form.session.choices = [
+        SelectChoice(item.code, item.title(current_language())) for item in items
+    ]
+    if request.method == "GET" and request.args.get("session") in {item.code for item in items}:
         form.session.data = request.args["session"]
     key = _prepare(form)
     if not form.validate_on_submit():
@@ -91,7 +92,9 @@ def paper_input(slug: str) -> ResponseReturnValue:
     """Key in one paper policy input."""
     event = event_or_404(slug)
     form = PaperInputForm()
-    form.theme.choices = [(theme.code, theme.title(current_language())) for theme in event.themes]
+    form.theme.choices = [
+        SelectChoice(theme.code, theme.title(current_language())) for theme in event.themes
+    ]
     key = _prepare(form)
     if not form.validate_on_submit():
         return _page(event, form, "input")

@@ -66,6 +66,8 @@ def apply_review(
         return "status_changed", {"response_id": response.id, "from": before, "to": action}
     tag = tag_row(db, response)
     if action == "confirm":
+        if not tag.tagger_version:
+            raise ReviewRefused(_("There are no machine tags to accept yet: set the tags by hand."))
         tag.confirm(reviewer.id)
     else:
         tag.change(reviewer.id, form.levels.data, form.groups.data, form.areas.data)
@@ -90,7 +92,6 @@ def review_queue(slug: str) -> ResponseReturnValue:
         event=event,
         active="admin.review_queue",
         page=page,
-        form=ReviewForm(formdata=None, return_to="queue"),
     )
 
 

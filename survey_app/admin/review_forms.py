@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired
 
 from .. import labels
 from ..attendee.forms import MultiCheckboxField, PolicyInputForm, SessionFeedbackForm
 
 #: Names of the languages in themselves, as a language menu shows them.
-LANGUAGE_NAMES = (("en", "English"), ("zh", "中文"))
+LANGUAGE_NAMES = (SelectChoice("en", "English"), SelectChoice("zh", "中文"))
 
 #: What a review can do: accept the machine's tags, set them by hand, or change the status.
 REVIEW_ACTIONS = ("confirm", "change", "spam", "test", "active")

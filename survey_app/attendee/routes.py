@@ -16,6 +16,7 @@ from ..db import get_session
 from ..extensions import csrf, limiter
 from ..i18n import current_language
 from ..models import AgendaSession, Event, Response, Theme
+from ..qr import public_url
 from . import bp, operations
 from .forms import (
     PolicyInputForm,
@@ -263,8 +264,9 @@ def thanks(slug: str, token: str) -> ResponseReturnValue:
     event = _event_or_404(slug)
     response = _response_or_404(event, token)
     links = [
-        (item, operations.edit_token(_secret(), item.submission_key or ""))
+        (item, public_url(".amend", slug=slug, token=operations.edit_token(_secret(), key)))
         for item in operations.siblings(get_session(), response)
+        if (key := item.submission_key)
     ]
     return render_template("attendee/thanks.html", event=event, links=links)
 

@@ -1,0 +1,255 @@
+"""The response list (filters, search, pagination) and one response's page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from survey_app.db import get_session
+from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
+from survey_app.models import Event, Response, ResponseTag, utcnow
+
+from .admin_helpers import PASSWORD, login, make_organiser
+from .conftest import FIRST_SLUG
+
+OTHER_SLUG = "2021-05-20-other-dialogue"
+
+
+def add_other_event(app: Flask) -> Event:
+    """A second event (same agenda, another slug) that the tests' organiser cannot see."""
+    text = FIRST_EVENT_FILE.read_text("utf-8").replace(FIRST_SLUG, OTHER_SLUG)
+    with app.app_context():
+        db = get_session()
+        apply_event(db, parse_event_yaml(text), status="open")
+        db.commit()
+        other = db.scalar(select(Event).where(Event.slug == OTHER_SLUG))
+        db.expunge_all()
+        return other
+
+
+def add_response(
+    app: Flask, slug: str, kind: str = "input", tags: dict[str, Any] | None = None, **values: Any
+) -> int:
+    """Store one response in the event ``slug`` (first session or theme), with optional tags."""
+    with app.app_context():
+        db = get_session()
+        event = db.scalar(select(Event).where(Event.slug == slug))
+        if kind == "feedback":
+            values = {"session_id": event.feedback_sessions()[0].id, "overall": 4, **values}
+        else:
+            values = {"theme_id": event.themes[0].id, "text": "A policy input.", **values}
+        response = Response(event_id=event.id, kind=kind, **values)
+        db.add(response)
+        db.flush()
+        if tags is not None:
+            db.add(
+                ResponseTag(
+                    response_id=response.id,
+                    tagged_version=response.version or 1,
+                    tagger_version="test",
+                    tagged_at=utcnow(),
+                    **{"certainty": 0.5, "machine_scores": {}, "machine_evidence": {}, **tags},
+                )
+            )
+        db.commit()
+        return response.id
+
+
+def signed_in(app: Flask, client: FlaskClient, event: Event) -> FlaskClient:
+    """``client`` signed in as an organiser of the first event only."""
+    make_organiser(app, "org@example.org", PASSWORD, events=[event])
+    login(client, "org@example.org", PASSWORD)
+    return client
+
+
+def stranger(app: Flask) -> FlaskClient:
+    """A client signed in as an organiser of another event only."""
+    add_other_event(app)
+    make_organiser(app, "stranger@example.org", PASSWORD, events=[OTHER_SLUG])
+    other = app.test_client()
+    login(other, "stranger@example.org", PASSWORD)
+    return other
+
+
+@pytest.fixture
+def organiser_client(app: Flask, client: FlaskClient, event: Event) -> FlaskClient:
+    """A client signed in as an organiser of the first event."""
+    return signed_in(app, client, event)
+
+
+@pytest.fixture
+def stranger_client(app: Flask, event: Event) -> FlaskClient:
+    """A client signed in as an organiser of another event."""
+    return stranger(app)
+
+
+def row_ids(html: str) -> set[int]:
+    """The response ids listed on a response-list page."""
+    return {int(found) for found in re.findall(r'/responses/(\d+)"', html)}
+
+
+def listed(client: FlaskClient, **args: str) -> set[int]:
+    response = client.get(f"/admin/e/{FIRST_SLUG}/responses", query_string=args)
+    assert response.status_code == 200
+    return row_ids(response.get_data(as_text=True))
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app: Flask, client: FlaskClient, event: Event):
+    ident = add_response(app, FIRST_SLUG)
+    for url in (f"/admin/e/{FIRST_SLUG}/responses", f"/admin/e/{FIRST_SLUG}/responses/{ident}"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/admin/login" in response.headers["Location"]
+
+
+def test_organisers_of_other_events_get_404(app: Flask, stranger_client: FlaskClient):
+    ident = add_response(app, FIRST_SLUG)
+    for url in (f"/admin/e/{FIRST_SLUG}/responses", f"/admin/e/{FIRST_SLUG}/responses/{ident}"):
+        assert stranger_client.get(url).status_code == 404
+
+
+def test_a_response_of_another_event_is_404_under_this_one(
+    app: Flask, organiser_client: FlaskClient
+):
+    add_other_event(app)
+    foreign = add_response(app, OTHER_SLUG)
+    assert organiser_client.get(f"/admin/e/{FIRST_SLUG}/responses/{foreign}").status_code == 404
+
+
+LEVEL_CASES = [
+    # (machine levels, review state, reviewed levels, counted as stimulus?)
+    (["stimulus"], "machine", None, True),
+    (["stimulus", "virus"], "machine", None, True),
+    (["virus"], "machine", None, False),
+    (["stimulus"], "changed", ["virus"], False),
+    (["virus"], "changed", ["stimulus"], True),
+    (["stimulus"], "confirmed", ["stimulus"], True),
+    ([], "machine", None, False),
+]
+
+
+def test_level_filter_uses_reviewed_levels_where_reviewed(
+    app: Flask, organiser_client: FlaskClient
+):
+    expected = set()
+    for machine, state, reviewed, counted in LEVEL_CASES:
+        ident = add_response(
+            app,
+            FIRST_SLUG,
+            tags={
+                "machine_levels": machine,
+                "review_state": state,
+                "reviewed_levels": reviewed,
+                "reviewed_groups": [] if reviewed is not None else None,
+                "reviewed_areas": [] if reviewed is not None else None,
+            },
+        )
+        if counted:
+            expected.add(ident)
+    add_response(app, FIRST_SLUG)  # not tagged yet: no level
+    assert listed(organiser_client, level="stimulus") == expected
+    assert len(expected) == sum(case[3] for case in LEVEL_CASES)
+
+
+def test_filters_by_kind_status_language_reviewed_and_group(
+    app: Flask, organiser_client: FlaskClient
+):
+    feedback = add_response(app, FIRST_SLUG, kind="feedback", language="zh")
+    spam = add_response(app, FIRST_SLUG, status="spam")
+    chosen = add_response(app, FIRST_SLUG, groups=["women"])
+    reviewed = add_response(
+        app,
+        FIRST_SLUG,
+        tags={
+            "machine_groups": ["women"],
+            "review_state": "changed",
+            "reviewed_levels": [],
+            "reviewed_groups": [],
+            "reviewed_areas": [],
+        },
+    )
+    machine_group = add_response(app, FIRST_SLUG, tags={"machine_groups": ["women"]})
+    everything = {feedback, spam, chosen, reviewed, machine_group}
+    assert listed(organiser_client) == everything
+    assert listed(organiser_client, kind="feedback") == {feedback}
+    assert listed(organiser_client, kind="input") == everything - {feedback}
+    assert listed(organiser_client, status="spam") == {spam}
+    assert listed(organiser_client, language="zh") == {feedback}
+    assert listed(organiser_client, reviewed="yes") == {reviewed}
+    assert listed(organiser_client, reviewed="no") == everything - {reviewed}
+    assert listed(organiser_client, group="women") == {chosen, machine_group}
+
+
+def test_search_is_case_insensitive_and_escapes_wildcards(
+    app: Flask, organiser_client: FlaskClient
+):
+    match = add_response(app, FIRST_SLUG, text="Cash TRANSFERS reached 100% of households")
+    add_response(app, FIRST_SLUG, text="Cash grants reached 1000 households")
+    assert listed(organiser_client, q="cash transfers") == {match}
+    assert listed(organiser_client, q="100%") == {match}
+    assert listed(organiser_client, q="_") == set()
+
+
+def test_session_and_theme_filters(app: Flask, organiser_client: FlaskClient, event: Event):
+    first = add_response(app, FIRST_SLUG, kind="feedback")
+    with app.app_context():
+        loaded = get_session().get(Event, event.id)
+        second_session = loaded.feedback_sessions()[1]
+        codes = (loaded.feedback_sessions()[0].code, second_session.code, loaded.themes[1].code)
+        second_theme_id = loaded.themes[1].id
+    second = add_response(app, FIRST_SLUG, kind="feedback", session_id=second_session.id)
+    theme_input = add_response(app, FIRST_SLUG, theme_id=second_theme_id)
+    assert listed(organiser_client, session=codes[0]) == {first}
+    assert listed(organiser_client, session=codes[1]) == {second}
+    assert listed(organiser_client, theme=codes[2]) == {theme_input}
+
+
+def test_the_list_is_paginated_fifty_to_a_page(app: Flask, organiser_client: FlaskClient):
+    ids = {add_response(app, FIRST_SLUG, text=f"Input {n}") for n in range(53)}
+    first = listed(organiser_client)
+    second = listed(organiser_client, page="2")
+    assert len(first) == 50 and len(second) == 3
+    assert first | second == ids
+    page = organiser_client.get(f"/admin/e/{FIRST_SLUG}/responses?q=Input").get_data(as_text=True)
+    assert "53 responses found" in page and "page=2" in page and "q=Input" in page
+
+
+def test_detail_shows_text_versions_tags_and_evidence(app: Flask, organiser_client: FlaskClient):
+    ident = add_response(
+        app,
+        FIRST_SLUG,
+        text="First line <b>bold</b>\nSecond line",
+        name="Ms Example",
+        tags={
+            "machine_levels": ["stimulus"],
+            "machine_scores": {"stimulus": 0.81, "virus": 0.1},
+            "machine_evidence": {"stimulus": ["wage subsidies"]},
+            "fields": {
+                "text": {
+                    "levels": ["stimulus"],
+                    "evidence": {"stimulus": ["wage subsidies"]},
+                    "sentiment": 0.2,
+                    "language": "en",
+                }
+            },
+        },
+    )
+    with app.app_context():
+        db = get_session()
+        response = db.get(Response, ident)
+        response.amend({"text": "First line <b>bold</b>\nSecond line, amended"})
+        db.commit()
+    page = organiser_client.get(f"/admin/e/{FIRST_SLUG}/responses/{ident}").get_data(as_text=True)
+    assert "First line &lt;b&gt;bold&lt;/b&gt;\nSecond line, amended" in page
+    assert "<b>bold</b>" not in page
+    assert "Version 1" in page and "Ms Example" in page
+    assert "wage subsidies" in page and "0.81" in page
+    assert re.search(
+        r"<input checked id=\"levels-\d\" name=\"levels\" type=\"checkbox\" value=\"stimulus\"",
+        page,
+    )

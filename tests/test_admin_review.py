@@ -1,0 +1,216 @@
+"""The review queue and the review itself: who and when, audited, kept by the nightly job."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
+
+from pipeline import TAGGER_VERSION
+from survey_app.db import get_session
+from survey_app.models import AuditEntry, Event, Organiser, Response, ResponseTag
+
+from .admin_helpers import csrf_token
+from .conftest import FIRST_SLUG
+from .test_admin_responses import add_response, signed_in, stranger
+
+QUEUE = f"/admin/e/{FIRST_SLUG}/review"
+STIMULUS_TEXT = "Wage subsidies and social insurance contribution waivers kept workers in jobs."
+
+
+@pytest.fixture
+def organiser_client(app: Flask, client: FlaskClient, event: Event) -> FlaskClient:
+    """A client signed in as an organiser of the first event."""
+    return signed_in(app, client, event)
+
+
+@pytest.fixture
+def stranger_client(app: Flask, event: Event) -> FlaskClient:
+    """A client signed in as an organiser of another event."""
+    return stranger(app)
+
+
+def review_url(ident: int) -> str:
+    return f"/admin/e/{FIRST_SLUG}/responses/{ident}/review"
+
+
+def post_review(client: FlaskClient, ident: int, **data: object) -> int:
+    token = csrf_token(client, f"/admin/e/{FIRST_SLUG}/responses/{ident}")
+    return client.post(review_url(ident), data={"csrf_token": token, **data}).status_code
+
+
+def tag_of(app: Flask, ident: int) -> ResponseTag | None:
+    with app.app_context():
+        return get_session().scalar(select(ResponseTag).where(ResponseTag.response_id == ident))
+
+
+def response_of(app: Flask, ident: int) -> Response:
+    with app.app_context():
+        return get_session().get(Response, ident)
+
+
+def audit_actions(app: Flask) -> list[tuple[str, dict]]:
+    with app.app_context():
+        rows = get_session().scalars(select(AuditEntry).order_by(AuditEntry.id))
+        return [(row.action, row.detail) for row in rows if row.action != "login"]
+
+
+def queue_ids(client: FlaskClient) -> list[int]:
+    page = client.get(QUEUE).get_data(as_text=True)
+    return [int(found) for found in re.findall(r"/responses/(\d+)/review", page)]
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app: Flask, client: FlaskClient, event: Event):
+    ident = add_response(app, FIRST_SLUG)
+    assert "/admin/login" in client.get(QUEUE).headers["Location"]
+    response = client.post(
+        review_url(ident), data={"csrf_token": csrf_token(client), "action": "confirm"}
+    )
+    assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
+
+
+def test_organisers_of_other_events_get_404(app: Flask, stranger_client: FlaskClient):
+    ident = add_response(app, FIRST_SLUG)
+    assert stranger_client.get(QUEUE).status_code == 404
+    token = csrf_token(stranger_client, "/admin/runs")
+    response = stranger_client.post(
+        review_url(ident), data={"csrf_token": token, "action": "confirm"}
+    )
+    assert response.status_code == 404
+    assert tag_of(app, ident) is None
+
+
+def test_a_review_without_csrf_token_is_refused(app: Flask, organiser_client: FlaskClient):
+    ident = add_response(app, FIRST_SLUG, tags={"machine_levels": ["virus"]})
+    response = organiser_client.post(review_url(ident), data={"action": "confirm"})
+    assert response.status_code == 400
+    assert tag_of(app, ident).review_state == "machine"
+
+
+def test_queue_shows_unreviewed_active_responses_least_certain_first(
+    app: Flask, organiser_client: FlaskClient
+):
+    sure = add_response(app, FIRST_SLUG, tags={"certainty": 0.9})
+    unsure = add_response(app, FIRST_SLUG, tags={"certainty": 0.05})
+    no_level = add_response(app, FIRST_SLUG, tags={"certainty": 0.2})
+    untagged = add_response(app, FIRST_SLUG)
+    add_response(app, FIRST_SLUG, status="spam")
+    add_response(
+        app,
+        FIRST_SLUG,
+        tags={
+            "certainty": 0.0,
+            "review_state": "confirmed",
+            "reviewed_levels": [],
+            "reviewed_groups": [],
+            "reviewed_areas": [],
+        },
+    )
+    assert queue_ids(organiser_client) == [untagged, unsure, no_level, sure]
+
+
+def test_confirm_records_who_and_when_and_is_audited(app: Flask, organiser_client: FlaskClient):
+    ident = add_response(app, FIRST_SLUG, tags={"machine_levels": ["stimulus"]})
+    assert post_review(organiser_client, ident, action="confirm", return_to="queue") == 302
+    tag = tag_of(app, ident)
+    with app.app_context():
+        me = get_session().scalar(select(Organiser).where(Organiser.email == "org@example.org"))
+    assert tag.review_state == "confirmed" and tag.reviewed_levels == ["stimulus"]
+    assert tag.reviewed_by_id == me.id and tag.reviewed_at is not None
+    assert audit_actions(app)[-1] == (
+        "review",
+        {
+            "response_id": ident,
+            "state": "confirmed",
+            "levels": ["stimulus"],
+            "groups": [],
+            "areas": [],
+        },
+    )
+    assert ident not in queue_ids(organiser_client)
+
+
+def test_change_sets_the_tags_by_hand_and_refuses_unknown_codes(
+    app: Flask, organiser_client: FlaskClient
+):
+    ident = add_response(app, FIRST_SLUG, tags={"machine_levels": ["virus"]})
+    bad = post_review(organiser_client, ident, action="change", levels=["stimulus", "aliens"])
+    assert bad == 400
+    assert tag_of(app, ident).review_state == "machine"
+    good = post_review(
+        organiser_client, ident, action="change", levels=["stimulus"], groups=["women"]
+    )
+    assert good == 302
+    tag = tag_of(app, ident)
+    assert (tag.review_state, tag.levels, tag.groups) == ("changed", ["stimulus"], ["women"])
+
+
+def test_spam_and_test_marks_record_who_and_can_be_undone(
+    app: Flask, organiser_client: FlaskClient
+):
+    ident = add_response(app, FIRST_SLUG)
+    assert post_review(organiser_client, ident, action="spam") == 302
+    marked = response_of(app, ident)
+    assert marked.status == "spam" and marked.status_changed_by_id is not None
+    assert marked.status_changed_at is not None
+    assert post_review(organiser_client, ident, action="active") == 302
+    assert response_of(app, ident).status == "active"
+    actions = audit_actions(app)
+    assert [action for action, _ in actions] == ["status_changed", "status_changed"]
+    assert actions[0][1] == {"response_id": ident, "from": "active", "to": "spam"}
+
+
+def test_a_withdrawn_answer_keeps_its_status(app: Flask, organiser_client: FlaskClient):
+    ident = add_response(app, FIRST_SLUG, status="withdrawn")
+    assert post_review(organiser_client, ident, action="test") == 302
+    assert response_of(app, ident).status == "withdrawn"
+    assert audit_actions(app) == []
+
+
+def test_an_untagged_response_can_be_reviewed_and_the_next_run_adds_the_machine_tags(
+    app: Flask, organiser_client: FlaskClient, runner: FlaskCliRunner
+):
+    ident = add_response(app, FIRST_SLUG, text=STIMULUS_TEXT)
+    assert post_review(organiser_client, ident, action="change", levels=["virus"]) == 302
+    tag = tag_of(app, ident)
+    assert (tag.tagged_version, tag.tagger_version, tag.machine_levels) == (0, "", [])
+    result = runner.invoke(args=["pipeline", "run"])
+    assert result.exit_code == 0, result.output
+    tag = tag_of(app, ident)
+    assert tag.tagger_version == TAGGER_VERSION and "stimulus" in tag.machine_levels
+    assert (tag.review_state, tag.levels) == ("changed", ["virus"])
+
+
+def test_reviewed_tags_survive_a_full_nightly_run(
+    app: Flask, organiser_client: FlaskClient, runner: FlaskCliRunner
+):
+    ident = add_response(app, FIRST_SLUG, text=STIMULUS_TEXT)
+    confirmed = add_response(app, FIRST_SLUG, text=STIMULUS_TEXT)
+    assert runner.invoke(args=["pipeline", "run"]).exit_code == 0
+    assert "stimulus" in tag_of(app, ident).machine_levels
+    post_review(organiser_client, ident, action="change", levels=["containment"], areas=["health"])
+    post_review(organiser_client, confirmed, action="confirm")
+    before = tag_of(app, confirmed)
+    result = runner.invoke(args=["pipeline", "run", "--full"])
+    assert result.exit_code == 0, result.output
+    assert "reviewed kept 2" in result.output
+    changed = tag_of(app, ident)
+    assert changed.review_state == "changed"
+    assert (changed.levels, changed.areas) == (["containment"], ["health"])
+    assert "stimulus" in changed.machine_levels
+    after = tag_of(app, confirmed)
+    assert after.review_state == "confirmed"
+    assert after.reviewed_levels == before.reviewed_levels
+    assert after.reviewed_at == before.reviewed_at
+
+
+def test_there_is_nothing_to_accept_before_the_pipeline_ran(
+    app: Flask, organiser_client: FlaskClient
+):
+    ident = add_response(app, FIRST_SLUG, text=STIMULUS_TEXT)
+    assert post_review(organiser_client, ident, action="confirm") == 302
+    assert tag_of(app, ident) is None
+    assert audit_actions(app) == []
