@@ -322,10 +322,9 @@ def withdraw(slug: str, token: str) -> ResponseReturnValue:
     """Withdraw one's answer; it is kept as a version but no longer counted."""
     event = _event_or_404(slug)
     response = _response_or_404(event, token)
-    form = WithdrawForm()
-    if not event.is_open or not form.validate_on_submit():
-        return redirect(url_for(".amend", slug=slug, token=token))
-    if response.status == "active":
+    if not WithdrawForm().validate_on_submit():
+        abort(400)
+    if event.is_open and response.status == "active":
         response.withdraw()
         get_session().commit()
     return redirect(url_for(".amend", slug=slug, token=token))
