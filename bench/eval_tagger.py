@@ -1,6 +1,11 @@
-"""Score the tagger against a labelled JSONL set: per-level precision, recall and F1.
+"""Score the tagger against labelled JSONL sets: per-level precision, recall and F1.
 
-Usage: python bench/eval_tagger.py [--file PATH] [--errors]
+Usage: python bench/eval_tagger.py [--file PATH ...] [--errors]
+Without --file the three shipped sets are scored, each on its own and per language:
+- eval_set: the statements the codebook was built on;
+- heldout_set: written blind by someone else, then used to find general gaps (tuned on);
+- test_set: written blind by a third writer and scored once, never tuned on. It is the
+  honest estimate for unseen statements; tune on it and it stops being one.
 Each line: {"id", "language", "text", "levels": [...], "groups": [...], "areas": [...]}.
 """
 
@@ -17,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipeline import tag_text
 from pipeline.codebook import LEVEL_CODES
 
-DEFAULT_FILE = Path(__file__).resolve().parents[1] / "pipeline" / "data" / "eval_set.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "pipeline" / "data"
+DEFAULT_FILES = tuple(DATA / f"{name}.jsonl" for name in ("eval_set", "heldout_set", "test_set"))
 
 
 def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -74,25 +80,21 @@ def report(name: str, rows: list[dict], predictions: list) -> None:
         print(f"{kind} micro-F1 {micro(table):.3f}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
-    parser.add_argument("--errors", action="store_true", help="list the texts whose levels differ")
-    args = parser.parse_args()
+def evaluate(path: Path, errors: bool = False) -> None:
+    """Score one labelled set, per language and overall."""
     rows = [
-        json.loads(line)
-        for line in args.file.read_text(encoding="utf-8").splitlines()
-        if line.strip()
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     predictions = [tag_text(row["text"]) for row in rows]
+    print(f"\n######## {path.name}")
     for language in ("en", "zh"):
         picked = [
             (r, p) for r, p in zip(rows, predictions, strict=True) if r["language"] == language
         ]
         if picked:
-            report(language, [r for r, _ in picked], [p for _, p in picked])
-    report("overall", rows, predictions)
-    if args.errors:
+            report(f"{path.stem} {language}", [r for r, _ in picked], [p for _, p in picked])
+    report(f"{path.stem} overall", rows, predictions)
+    if errors:
         print()
         for row, pred in zip(rows, predictions, strict=True):
             if set(row["levels"]) != set(pred.levels):
@@ -100,6 +102,20 @@ def main() -> None:
                     f"{row['id']} gold={sorted(row['levels'])} got={sorted(pred.levels)} "
                     f"ev={dict(pred.evidence)} | {row['text']}"
                 )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--file",
+        type=Path,
+        action="append",
+        help="a labelled JSONL set (repeatable); default: both shipped sets",
+    )
+    parser.add_argument("--errors", action="store_true", help="list the texts whose levels differ")
+    args = parser.parse_args()
+    for path in args.file or DEFAULT_FILES:
+        evaluate(path, args.errors)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,11 @@ from contextlib import ExitStack
 from datetime import datetime
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
+from exports.nightly import write_due_workbooks
 from pipeline.runner import BATCH_SIZE, PipelineFailed, PipelineLocked, pending_count, run_pipeline
 from survey_app.db import get_engine
 from survey_app.models import PipelineRun
@@ -41,6 +44,12 @@ def _summary(run: PipelineRun) -> str:
     )
 
 
+def _write_workbooks(session: Session) -> int:
+    """Fresh summary workbooks for the events that changed since their last one."""
+    config = current_app.config
+    return write_due_workbooks(session, config["EXPORT_DIR"], config["EXPORT_KEEP"])
+
+
 @pipeline_cli.command("run")
 @click.option("--full", is_flag=True, help="Re-tag every response, not only what changed.")
 @click.option(
@@ -50,7 +59,10 @@ def _summary(run: PipelineRun) -> str:
     show_default=True,
     help="Responses tagged and committed per transaction.",
 )
-def run_command(full: bool, batch_size: int) -> None:
+@click.option(
+    "--no-workbooks", is_flag=True, help="Only tag; leave the summary workbooks as they are."
+)
+def run_command(full: bool, batch_size: int, no_workbooks: bool) -> None:
     """Tag new and amended responses (all with --full); exit 75 if another run is working."""
     engine = get_engine()
     total = pending_count(engine, full=full)
@@ -69,7 +81,13 @@ def run_command(full: bool, batch_size: int) -> None:
             bar.update(count)
 
         try:
-            run = run_pipeline(engine, full=full, batch_size=batch_size, progress=progress)
+            run = run_pipeline(
+                engine,
+                full=full,
+                batch_size=batch_size,
+                progress=progress,
+                after_tagging=None if no_workbooks else _write_workbooks,
+            )
         except PipelineLocked as locked:
             raise LockedError(str(locked)) from None
         except PipelineFailed as failed:

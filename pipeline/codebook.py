@@ -69,6 +69,7 @@ class NegationRules:
     """Negation and contrast vocabulary of one language (see codebook.yaml)."""
 
     cues: frozenset[str]
+    scope_only: frozenset[str]  # cues that negate what follows but never stand for "no"
     not_after: frozenset[str]
     scope: int
     fillers: frozenset[str]
@@ -190,7 +191,8 @@ def _negation(entry: dict[str, Any]) -> NegationRules:
         return frozenset(strings(key))
 
     return NegationRules(
-        cues=words("cues"),
+        cues=words("cues") | words("scope_only"),
+        scope_only=words("scope_only"),
         not_after=words("not_after"),
         scope=int(_require(entry, "scope", int)),
         fillers=words("fillers"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from textblob.en import sentiment as _pattern_sentiment
 from pipeline.codebook import Category, Codebook, NegationRules, load_codebook
 
 NEG = "<neg>"  # every negation cue stems to this, so "no income" also matches "without income"
+SOFT = "<neg?>"  # a scope-only cue ("few", "avoided"): negates what follows, is never a "no"
 GAP = "*"  # a pattern gap: up to MAX_GAP tokens of any kind
 MAX_GAP = 4
 SHIELD = ""  # code of a shield match: blocks shorter indicators, counts for nothing
@@ -27,9 +29,13 @@ PLAIN, CONTRAST = 1, 2  # kinds of negation marked on tokens
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_EN_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.,;:!?()\[\]\"“”]")
+# words, punctuation, and dashes that separate clauses ("—", or "-" between spaces)
+_EN_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.,;:!?()\[\]\"“”—–]|(?<=\s)--?(?=\s)")
 _SENTENCE_END = frozenset(".;!?。；！？")
-_PUNCT = frozenset('.,;:!?()[]"“”，。；：！？、（）【】「」『』…—')
+_PUNCT = frozenset('.,;:!?()[]"“”，。；：！？、（）【】「」『』…—–') | {"-", "--"}
+# Chinese patterns are matched on the raw text: a "*" gap is up to this many characters,
+# never across punctuation or a negation character
+_ZH_GAP = f"[^\\s，。；：！？、,.;:!?（）()“”不没未无非]{{0,{2 * MAX_GAP}}}?"
 _STEMMER = snowballstemmer.stemmer("english")
 
 
@@ -80,6 +86,12 @@ class _Language:
     substrings: dict[str, tuple[re.Pattern[str], dict[str, float]]] = field(
         default_factory=dict
     )  # zh tags
+    # zh levels and shields found on the raw text: by first character, an alternation of
+    # its patterns, longest first (group n is entries[n - 1]: pattern, code, weight)
+    raw_first: re.Pattern[str] | None = None
+    raw_levels: dict[str, tuple[re.Pattern[str], list[tuple[str, str, float]]]] = field(
+        default_factory=dict
+    )
 
 
 def language_of(text: str) -> str:
@@ -91,19 +103,21 @@ def language_of(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _en_key(word: str, cues: frozenset[str]) -> str:
+def _en_key(word: str, cues: frozenset[str], soft: frozenset[str]) -> str:
     """Stem of a word, cached because the same few thousand words recur in every text."""
     lower = word.lower().replace("’", "'")
+    if lower in soft:
+        return SOFT
     if lower in cues or lower.endswith("n't"):
         return NEG
     return _STEMMER.stemWord(lower.replace("'", ""))
 
 
-def _en_tokens(text: str, cues: frozenset[str]) -> list[_Token]:
+def _en_tokens(text: str, cues: frozenset[str], soft: frozenset[str]) -> list[_Token]:
     tokens = []
     for match in _EN_TOKEN.finditer(text):
         word = match.group()
-        key = "" if word in _PUNCT else _en_key(word, cues)
+        key = "" if word in _PUNCT else _en_key(word, cues, soft)
         raw = "not" if key == NEG and word[-1:] in "tT" and word[-3:-2] in "nN" else word.lower()
         tokens.append(_Token(key, raw, match.start(), match.end()))
     return tokens
@@ -155,26 +169,19 @@ class Tagger:
     ) -> tuple[dict[str, list[float]], dict[str, list[str]]]:
         """Leftmost-longest matching over levels and shields; negated matches are dropped."""
         cancels = {cat.code: cat.plain_negation_cancels for cat in self.codebook.levels}
-        seen: set[tuple[str, tuple[str, ...]]] = set()
+        seen: set[tuple[str, Any]] = set()
         weights: dict[str, list[float]] = {}
         evidence: dict[str, list[str]] = {}
-        i = 0
-        while i < len(tokens):
-            found = _longest(tokens, i, compiled.levels.get(tokens[i].key, ()))
-            if found is None:
-                i += 1
-                continue
-            end, pattern, code, weight = found
-            kind = negated[i]
+        for start, end, first, pattern, code, weight in _level_matches(text, tokens, compiled):
+            kind = negated[first] if first >= 0 else 0
             if code != SHIELD and not (kind == CONTRAST or (kind == PLAIN and cancels[code])):
-                quote = text[tokens[i].start : tokens[end].end]
+                quote = text[start:end]
                 if (code, pattern) not in seen:
                     seen.add((code, pattern))
                     weights.setdefault(code, []).append(weight)
                 quotes = evidence.setdefault(code, [])
                 if quote not in quotes:
                     quotes.append(quote)
-            i = end + 1
         return weights, evidence
 
     def _language(self, language: str) -> _Language:
@@ -190,11 +197,25 @@ class Tagger:
             self._prepare_jieba()
         rules = book.negation[language]
         compiled = _Language(rules=rules)
-        for cat in book.levels:
-            for ind in cat.indicators[language]:
-                _add(compiled.levels, self._pattern(ind.pattern, language), cat.code, ind.weight)
-        for phrase in book.shields[language]:
-            _add(compiled.levels, self._pattern(phrase, language), SHIELD, 0.0)
+        level_terms = [
+            (ind.pattern, cat.code, ind.weight)
+            for cat in book.levels
+            for ind in cat.indicators[language]
+        ] + [(phrase, SHIELD, 0.0) for phrase in book.shields[language]]
+        raw: dict[str, list[tuple[str, str, float]]] = {}
+        for pattern, code, weight in level_terms:
+            if language == "zh" and len(pattern.replace(" ", "")) > 1:
+                # raw text: no word cut can hide "停课" in "全停课" or merge "收入大减"
+                raw.setdefault(pattern[0], []).append((pattern, code, weight))
+            else:
+                _add(compiled.levels, self._pattern(pattern, language), code, weight)
+        for first, entries in raw.items():
+            # longest first, so that at one place the longest pattern (or shield) wins
+            entries.sort(key=lambda entry: -len(entry[0].replace(" ", "").replace(GAP, "")))
+            regex = re.compile("|".join(f"({_zh_regex(entry[0])})" for entry in entries))
+            compiled.raw_levels[first] = (regex, entries)
+        if raw:
+            compiled.raw_first = re.compile("[" + re.escape("".join(raw)) + "]")
         plain_terms: dict[str, dict[str, float]] = {}
         for cat in book.groups + book.areas:
             for ind in cat.indicators[language]:
@@ -249,11 +270,13 @@ class Tagger:
         self._zh_ready = True
 
     def _en_tokens(self, text: str) -> list[_Token]:
-        return _en_tokens(text, self.codebook.negation["en"].cues)
+        rules = self.codebook.negation["en"]
+        return _en_tokens(text, rules.cues, rules.scope_only)
 
     def _zh_tokens(self, text: str) -> list[_Token]:
         self._prepare_jieba()
         cues = self.codebook.negation["zh"].cues
+        soft = self.codebook.negation["zh"].scope_only
         tokens = []
         offset = 0
         for word in self._zh_words.cut(text, HMM=False):
@@ -261,7 +284,12 @@ class Tagger:
             if word.isspace():
                 continue
             lower = word.lower()
-            key = "" if word in _PUNCT else NEG if lower in cues else lower
+            if word in _PUNCT:
+                key = ""
+            elif lower in soft:
+                key = SOFT
+            else:
+                key = NEG if lower in cues else lower
             tokens.append(_Token(key, lower, start, offset))
         return tokens
 
@@ -274,6 +302,57 @@ def _add(
 ) -> None:
     if keys and keys[0] != GAP:
         table.setdefault(keys[0], []).append((keys, code, weight))
+
+
+def _zh_regex(pattern: str) -> str:
+    """A Chinese pattern as a regex: pieces in order, a "*" gap as up to 2 * MAX_GAP chars."""
+    parts = []
+    for piece in pattern.split():
+        parts.append(_ZH_GAP if piece == GAP else re.escape(piece))
+    return "".join(parts)
+
+
+def _level_matches(
+    text: str, tokens: list[_Token], compiled: _Language
+) -> list[tuple[int, int, int, Any, str, float]]:
+    """Non-overlapping level and shield matches, leftmost-longest first.
+
+    Each is (start char, end char, first token, pattern, code, weight); token patterns
+    and (zh) raw-text patterns compete for the same characters.
+    """
+    found: list[tuple[int, int, int, Any, str, float]] = []
+    i = 0
+    while i < len(tokens):
+        hit = _longest(tokens, i, compiled.levels.get(tokens[i].key, ()))
+        if hit is None:
+            i += 1
+            continue
+        end, keys, code, weight = hit
+        found.append((tokens[i].start, tokens[end].end, i, keys, code, weight))
+        i = end + 1
+    first = compiled.raw_first
+    if first is None:
+        return found
+    starts = [tok.start for tok in tokens]
+    pos = 0
+    while (candidate := first.search(text, pos)) is not None:
+        pos = candidate.start()
+        regex, entries = compiled.raw_levels[text[pos]]
+        match = regex.match(text, pos)
+        if match is None:
+            pos += 1
+            continue
+        pattern, code, weight = entries[(match.lastindex or 1) - 1]
+        found.append((pos, match.end(), bisect_right(starts, pos) - 1, pattern, code, weight))
+        pos = match.end()
+    found.sort(key=lambda hit: (hit[0], hit[0] - hit[1]))
+    kept: list[tuple[int, int, int, Any, str, float]] = []
+    reached = -1
+    for hit in found:
+        if hit[0] >= reached:
+            kept.append(hit)
+            reached = hit[1]
+    return kept
 
 
 def _longest(
@@ -300,7 +379,7 @@ def _match(tokens: list[_Token], pos: int, keys: tuple[str, ...], k: int) -> int
         return _match(tokens, pos + 1, keys, k + 1)
     for skip in range(MAX_GAP + 1):
         nxt = pos + 1 + skip
-        if nxt >= len(tokens) or (skip and tokens[nxt - 1].key in ("", NEG)):
+        if nxt >= len(tokens) or (skip and tokens[nxt - 1].key in ("", NEG, SOFT)):
             return None
         end = _match(tokens, nxt, keys, k + 2)
         if end is not None:
@@ -318,7 +397,7 @@ def _negation_marks(tokens: list[_Token], compiled: _Language) -> list[int]:
             _mark_forward(tokens, contrast_end + 1, rules, marks, CONTRAST)
         elif tok.raw in rules.unrelated_close:
             _mark_unrelated(tokens, i, rules, marks)
-        elif tok.key == NEG and _opens_scope(tokens, i, rules):
+        elif tok.key in (NEG, SOFT) and _opens_scope(tokens, i, rules):
             kind = CONTRAST if _contrast_follows(tokens, i, rules) else PLAIN
             if _points_backward(tokens, i, rules):
                 _mark_backward(tokens, i, marks)

@@ -233,7 +233,7 @@ def test_modified_codebook_changes_tags(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "mutation",
     [
-        lambda text: text.replace('version: "2026.11.1"', "version: 2026"),
+        lambda text: text.replace('version: "2026.11.2"', "version: 2026"),
         lambda text: text.replace("threshold: 0.5", "threshold: 2"),
         lambda text: text.replace('cues: [not, "no",', "cues: [not, no,"),
         lambda text: text.replace("  stimulus:\n    label_en", "  stimulus_x:\n    label_en", 1),
@@ -264,3 +264,96 @@ def test_bundled_eval_set_is_well_formed() -> None:
             and set(row["groups"]) <= groups
             and set(row["areas"]) <= areas
         )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Since the spring he has earned nothing and the savings are gone.",
+        "The shop went under and the family is in debt.",
+        "Her income was halved when the orders dried up.",
+        "今年断了收入，积蓄花光了，只能借钱过日子。",
+        "厂子撑不下去，工人被劝退，工资也发不出来。",
+        "外卖单子少了，收入掉了三成。",
+    ],
+)
+def test_income_loss_paraphrases_are_economic_crisis(text: str) -> None:
+    assert "economic_crisis" in tag_text(text).levels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Schools moved online for the whole spring term.",
+        "Grandmother could not get to the clinic for her check-ups.",
+        "Health code checks decided who could board the bus.",
+        "幼儿园一关，孩子只能在家上网课。",
+        "小区只进不出，老人出不了门。",
+        "低保年审没法入户，改为线上核查。",
+    ],
+)
+def test_containment_paraphrases(text: str) -> None:
+    assert "containment" in tag_text(text).levels
+
+
+@pytest.mark.parametrize(
+    ("text", "present"),
+    [
+        (
+            "There was no lockdown in our county, but the factory laid off half its staff.",
+            "economic_crisis",
+        ),
+        ("The problem was not the lockdown - it was the wage arrears.", "economic_crisis"),
+        ("我们县没有封城，但是工厂裁员了一半。", "economic_crisis"),
+    ],
+)
+def test_negated_lockdown_is_not_containment(text: str, present: str) -> None:
+    levels = tag_text(text).levels
+    assert "containment" not in levels
+    assert present in levels
+
+
+def test_a_dash_closes_a_negation_scope() -> None:
+    assert "economic_crisis" in tag_text("Not the quarantine — it was the unpaid wages.").levels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We did not have a single infection in the village.",
+        "China is one of the few upper-middle-income countries without a child benefit.",
+        "能不能补发一个中文版的会议通知？",
+        "财政收入在下降，这是一个长期问题。",
+        "阶段性减免企业养老、失业、工伤保险单位缴费。",
+    ],
+)
+def test_known_false_friends_are_not_impacts(text: str) -> None:
+    levels = tag_text(text).levels
+    assert "virus" not in levels and "economic_crisis" not in levels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Employers' pension contributions were reduced by half until June.",
+        "Dibao was raised for families with an infected member.",
+        "封控期间低保户每月多发了三百元。",
+        "医保单位缴费减半征收。",
+    ],
+)
+def test_stimulus_paraphrases(text: str) -> None:
+    assert "stimulus" in tag_text(text).levels
+
+
+def test_chinese_terms_match_inside_longer_words() -> None:
+    # "收入大减" and "全停课" are cut by jieba into words that hide the codebook terms
+    assert "economic_crisis" in tag_text("医院收入大减。").levels
+    assert "containment" in tag_text("县里全停课了。").levels
+
+
+def test_heldout_set_is_well_formed() -> None:
+    path = Path(__file__).resolve().parents[1] / "pipeline" / "data" / "heldout_set.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len({row["id"] for row in rows}) == len(rows) >= 200
+    assert {row["language"] for row in rows} == {"en", "zh"}
+    assert all(set(row["levels"]) <= LEVELS for row in rows)
