@@ -33,13 +33,13 @@ babel = Babel()
 
 def init_login(app_login: LoginManager) -> None:
     """Configure where sign-in sends people and how sessions find their organiser."""
-    from flask_babel import lazy_gettext
+    from flask_babel import lazy_gettext as _l
 
     from .db import get_session
     from .models import Organiser
 
     app_login.login_view = "admin.login"
-    app_login.login_message = lazy_gettext("Please sign in to see this page.")
+    app_login.login_message = _l("Please sign in to see this page.")
     app_login.session_protection = "strong"
 
     @app_login.user_loader
