@@ -96,3 +96,19 @@ REVIEW_STATES: dict[str, LazyString] = {
     "confirmed": _l("Confirmed by a person"),
     "changed": _l("Changed by a person"),
 }
+
+RUN_STATUSES: dict[str, LazyString] = {
+    "running": _l("Running"),
+    "succeeded": _l("Succeeded"),
+    "failed": _l("Failed"),
+}
+
+RUN_MODES: dict[str, LazyString] = {
+    "incremental": _l("Incremental"),
+    "full": _l("Full"),
+}
+
+RUN_TRIGGERS: dict[str, LazyString] = {
+    "cli": _l("Nightly job or command line"),
+    "download": _l("Summary download"),
+}

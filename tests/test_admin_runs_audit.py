@@ -93,9 +93,9 @@ def test_runs_show_counts_and_duration(app: Flask, organiser_client: FlaskClient
     cells = [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
     assert cells[1:] == [
         "90.0 s",
-        "succeeded",
-        "full",
-        "download",
+        "Succeeded",
+        "Full",
+        "Summary download",
         "<code>tagger-1</code>",
         "41",
         "37",

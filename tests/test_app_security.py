@@ -94,3 +94,30 @@ def test_healthz_reports_database_and_last_run(app, client):
     age = client.get("/healthz").get_json()["last_pipeline_success_age_seconds"]
     assert 3 * 3600 - 5 <= age <= 3 * 3600 + 60
     assert Base.metadata.tables["pipeline_runs"] is not None
+
+
+def test_limiter_counts_are_shared_through_redis(app, event):
+    """Two workers (two app instances) share one count, kept in Redis."""
+    import uuid
+
+    import redis
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis server on 127.0.0.1:6379 (CI starts one)")
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "x",
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "RATELIMIT_SUBMIT": "4 per minute",
+        "RATELIMIT_STORAGE_URI": url,
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
+    workers = [create_app(config).test_client() for _ in range(2)]
+    target = "/e/2020-11-10-social-protection/inputs"
+    codes = [workers[n % 2].post(target, data={}).status_code for n in range(6)]
+    assert codes == [400, 400, 400, 400, 429, 429]
+    stored = redis.Redis.from_url(url).keys(f"*{config['RATELIMIT_KEY_PREFIX']}*")
+    assert stored, "the counts are not in Redis"
