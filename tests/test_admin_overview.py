@@ -70,7 +70,7 @@ def test_the_page_shows_the_latest_run_and_svg_charts_without_script_or_style(
     add_response(app, FIRST_SLUG, text="Cash transfers reached poor households.")
     assert runner.invoke(args=["pipeline", "run"]).exit_code == 0
     page = organiser_client.get(OVERVIEW).get_data(as_text=True)
-    assert re.search(r"Run \d+, incremental, started .* succeeded", page)
+    assert re.search(r"Run \d+, Incremental, started .* Succeeded", page)
     assert page.count("<svg") == 5
     assert "<script" not in page and "style=" not in page
 
