@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from exports import build_summary
@@ -23,6 +24,7 @@ from .models import Event
     help="Where to write the workbook (.xlsx); replaced atomically if it exists.",
 )
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@with_appcontext
 def export_command(slug: str, output: Path, lang: str) -> None:
     """Write the summary workbook of the event SLUG."""
     # A reading session: a long export must not hold SQLite's write lock.

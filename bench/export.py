@@ -1,0 +1,236 @@
+"""Benchmark the summary workbook against bare openpyxl and pandas on the same rows.
+
+    python bench/export.py [--responses N] [--database-url URL]
+
+Fills a scratch database (a temporary SQLite file unless ``--database-url`` names one; its
+demo responses of the first event are replaced) with N demo responses and synthetic machine
+tags, then builds the summary three ways, each in a fresh process so peak memory is its own:
+
+- ``summary``: :func:`exports.build_summary` as shipped;
+- ``openpyxl``: the same queries and rows, but every value goes to a bare write-only sheet as
+  it is (no cell preparation, styles or tables; the two small charts stay);
+- ``pandas``: the same rows collected into one DataFrame per sheet and written with
+  ``DataFrame.to_excel``.
+
+Prints seconds, the tracemalloc peak and ru_maxrss of each, and the ratios to the summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+# Run as a script, Python puts bench/ first on the path, where bench/pipeline.py would hide
+# the pipeline package; the project's modules must come from the project root.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+import exports.summary  # noqa: E402
+from exports import build_summary  # noqa: E402
+from survey_app.db import make_engine  # noqa: E402
+from survey_app.demo import make_demo_responses, purge_demo  # noqa: E402
+from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml  # noqa: E402
+from survey_app.models import Base, Event, Response, ResponseTag, utcnow  # noqa: E402
+from survey_app.models.vocabulary import AREAS, FEEDBACK_TEXT_FIELDS, GROUPS, LEVELS  # noqa: E402
+
+SLUG = "2020-11-10-social-protection"
+VARIANTS = ("summary", "openpyxl", "pandas")
+
+
+def prepare(url: str, count: int) -> None:
+    """Load the first event, replace its demo responses with ``count`` new ones, tag them."""
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    rng = random.Random(7)
+    with Session(engine) as db:
+        apply_event(db, parse_event_yaml(FIRST_EVENT_FILE.read_text("utf-8")), status="open")
+        event = db.scalar(select(Event).where(Event.slug == SLUG))
+        purge_demo(db, event)
+        make_demo_responses(db, event, count, seed=1)
+        db.commit()
+        query = select(Response.id, Response.kind, Response.language).where(
+            Response.event_id == event.id, Response.channel == "demo"
+        )
+        batch: list[dict[str, Any]] = []
+        for ident, kind, language in db.execute(query).all():
+            levels = sorted(rng.sample(LEVELS, k=rng.choice((0, 1, 1, 2))))
+            fields = FEEDBACK_TEXT_FIELDS if kind == "feedback" else ("text",)
+            batch.append(
+                {
+                    "response_id": ident,
+                    "tagged_version": 1,
+                    "tagger_version": "bench",
+                    "machine_levels": levels,
+                    "machine_scores": {level: 0.8 for level in levels},
+                    "machine_evidence": {level: ["word"] for level in levels},
+                    "machine_groups": sorted(rng.sample(GROUPS, k=rng.choice((0, 0, 1)))),
+                    "machine_areas": sorted(rng.sample(AREAS, k=rng.choice((0, 1)))),
+                    "fields": {f: {"levels": levels, "sentiment": 0.1} for f in fields},
+                    "sentiment": round(rng.uniform(-1, 1), 2),
+                    "text_language": language,
+                    "tagged_at": utcnow(),
+                }
+            )
+            if len(batch) == 5_000:
+                db.execute(insert(ResponseTag), batch)
+                batch.clear()
+        if batch:
+            db.execute(insert(ResponseTag), batch)
+        db.commit()
+    engine.dispose()
+
+
+class BareCells:
+    """Stands in for CellMaker: hands values to openpyxl as they are."""
+
+    replaced = 0
+    cut = 0
+
+    def __init__(self, timezone: str) -> None:
+        self.timezone = timezone
+
+    def __call__(self, ws: Any, value: Any, style: str = "plain") -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=None)
+        return value
+
+
+class _Dimensions(dict):
+    def __missing__(self, key: str) -> Any:
+        return self.setdefault(key, argparse.Namespace())
+
+
+class RecordingSheet:
+    """A sheet that only keeps its rows, for pandas to write."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.rows: list[list[Any]] = []
+        self.column_dimensions = _Dimensions()
+        self.closed = False
+
+    def append(self, row: list[Any]) -> None:
+        self.rows.append(list(row))
+
+    def add_table(self, table: Any) -> None:
+        """pandas writes no tables."""
+
+    def add_chart(self, chart: Any, anchor: str) -> None:
+        """pandas writes no charts."""
+
+
+class PandasBook:
+    """Takes the place of the write-only workbook; ``save`` hands the rows to pandas."""
+
+    def __init__(self, write_only: bool = True) -> None:
+        self.worksheets: list[RecordingSheet] = []
+
+    def create_sheet(self, title: str) -> RecordingSheet:
+        self.worksheets.append(RecordingSheet(title))
+        return self.worksheets[-1]
+
+    def save(self, path: Path) -> None:
+        import pandas
+
+        with pandas.ExcelWriter(path, engine="openpyxl") as writer:
+            for sheet in self.worksheets:
+                width = max((len(row) for row in sheet.rows), default=0)
+                frame = pandas.DataFrame([row + [None] * (width - len(row)) for row in sheet.rows])
+                frame.to_excel(writer, sheet_name=sheet.title, header=False, index=False)
+
+
+def run_variant(variant: str, url: str, output: Path) -> None:
+    if variant != "summary":
+        exports.summary.CellMaker = BareCells  # type: ignore[misc, assignment]
+        exports.summary.Sheet.table = bare_table  # type: ignore[method-assign]
+    if variant == "pandas":
+        exports.summary.Workbook = PandasBook  # type: ignore[misc, assignment]
+    engine = make_engine(url)
+    with Session(engine) as db:
+        event = db.scalar(select(Event).where(Event.slug == SLUG))
+        build_summary(db, event, output)
+    engine.dispose()
+
+
+def bare_table(sheet: Any, name: str, headers: Any, rows: Any, styles: Any) -> tuple[int, int]:
+    """Header and rows only: no Excel table."""
+    sheet.append(headers)
+    first = sheet.row + 1
+    for values in rows:
+        sheet.append(values)
+    return first, sheet.row
+
+
+def child(variant: str, url: str) -> None:
+    """Run one variant twice: timed, then under tracemalloc; print JSON."""
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / f"{variant}.xlsx"
+        started = time.perf_counter()
+        run_variant(variant, url, output)
+        seconds = time.perf_counter() - started
+        maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        size_mb = output.stat().st_size / 1e6
+        tracemalloc.start()
+        run_variant(variant, url, output)
+        peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    print(
+        json.dumps(
+            {"seconds": seconds, "peak_mb": peak_mb, "maxrss_mb": maxrss_mb, "size_mb": size_mb}
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--responses", type=int, default=100_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--only", choices=VARIANTS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.only:
+        child(args.only, args.database_url)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        started = time.perf_counter()
+        prepare(url, args.responses)
+        print(
+            f"{args.responses:,} responses with tags ready in {time.perf_counter() - started:.1f} s"
+        )
+        results = {}
+        for variant in VARIANTS:
+            command = [sys.executable, __file__, "--only", variant, "--database-url", url]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            results[variant] = json.loads(done.stdout.strip().splitlines()[-1])
+    ours = results["summary"]
+    columns = ("seconds", "x summary", "peak MB", "maxrss MB", "file MB")
+    print(f"{'variant':<10} " + " ".join(f"{name:>10}" for name in columns))
+    for variant, figures in results.items():
+        print(
+            f"{variant:<10} {figures['seconds']:10.2f} "
+            f"{figures['seconds'] / ours['seconds']:10.2f} "
+            f"{figures['peak_mb']:10.1f} {figures['maxrss_mb']:10.1f} {figures['size_mb']:10.2f}"
+        )
+    print(
+        f"summary / openpyxl time: {ours['seconds'] / results['openpyxl']['seconds']:.2f} "
+        f"(target <= 1.5); summary / pandas time: "
+        f"{ours['seconds'] / results['pandas']['seconds']:.2f} (target < 1)"
+    )
+
+
+if __name__ == "__main__":
+    main()
