@@ -13,29 +13,13 @@ from typing import Any
 
 import yaml
 
+from survey_app.models.vocabulary import AREAS, GROUPS, LANGUAGES, LEVELS
+
 DEFAULT_PATH = Path(__file__).with_name("codebook.yaml")
-LANGUAGES = ("en", "zh")
-LEVEL_CODES = ("virus", "containment", "economic_crisis", "stimulus")
-GROUP_CODES = (
-    "women",
-    "informal_workers",
-    "flexible_gig_workers",
-    "migrant_workers",
-    "children",
-    "older_persons",
-    "persons_with_disabilities",
-    "poor_households",
-)
-AREA_CODES = (
-    "health",
-    "employment_injury",
-    "unemployment",
-    "employment_retention",
-    "social_assistance",
-    "pensions",
-    "digital_delivery",
-    "financing",
-)
+# The codes are the product's vocabulary (PRODUCT.md); the codebook must use exactly these.
+LEVEL_CODES = LEVELS
+GROUP_CODES = GROUPS
+AREA_CODES = AREAS
 STRENGTHS = ("strong", "weak")
 
 

@@ -92,33 +92,6 @@ SENTENCES: dict[str, dict[str, list[str]]] = {
 }
 
 _LEVELS = ("virus", "containment", "economic_crisis", "stimulus")
-_DEMO_COLUMNS = (
-    "event_id",
-    "kind",
-    "session_id",
-    "theme_id",
-    "overall",
-    "relevance",
-    "speakers",
-    "discussion_time",
-    "technical",
-    "most_useful",
-    "improve",
-    "next_topics",
-    "text",
-    "groups",
-    "areas",
-    "attendance",
-    "stakeholder",
-    "quote_ok",
-    "show_name",
-    "language",
-    "channel",
-    "status",
-    "version",
-    "created_at",
-    "updated_at",
-)
 
 
 def _comment(rng: random.Random, language: str) -> str:
@@ -190,7 +163,7 @@ def make_demo_responses(db: Session, event: Event, count: int, *, seed: int | No
     themes = [item.id for item in event.themes]
     # Core executemany with one key set for every row: the ORM's bulk insert splits rows
     # whose blank fields differ into separate statements.
-    blank = dict.fromkeys(_DEMO_COLUMNS)
+    blank = {column.name: None for column in Response.__table__.columns if column.name != "id"}
     connection = db.connection()
     made = 0
     while made < count:
