@@ -34,3 +34,10 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 def post_fork(server, worker):
     """Each worker opens its own database connections: a pool is never shared across fork."""
     server.app.wsgi().extensions["survey_db"]["engine"].dispose(close=False)
+
+
+def when_ready(server):
+    """Compile every template once in the master, so no worker pays for it on a request."""
+    environment = server.app.wsgi().jinja_env
+    for name in environment.list_templates(extensions=["html"]):
+        environment.get_template(name)

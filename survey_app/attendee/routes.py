@@ -40,12 +40,12 @@ def _submit_limit() -> str:
 submit_limit = limiter.limit(_submit_limit, methods=["POST"])
 
 
-def _event_or_404(slug: str) -> Event:
-    event = get_session().scalar(
-        select(Event)
-        .where(Event.slug == slug, Event.status != "draft")
-        .options(selectinload(Event.sessions).selectinload(AgendaSession.people))
-    )
+def _event_or_404(slug: str, *, agenda: bool = False) -> Event:
+    """The event of a public page; ``agenda`` also loads every session's people at once."""
+    query = select(Event).where(Event.slug == slug, Event.status != "draft")
+    if agenda:
+        query = query.options(selectinload(Event.sessions).selectinload(AgendaSession.people))
+    event = get_session().scalar(query)
     if event is None:
         abort(404, description=_("There is no event at this address."))
     return event
@@ -149,7 +149,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/e/<slug>/")
 def agenda(slug: str) -> ResponseReturnValue:
     """Show the agenda with a feedback link on each session that takes feedback."""
-    return render_template("attendee/agenda.html", event=_event_or_404(slug))
+    return render_template("attendee/agenda.html", event=_event_or_404(slug, agenda=True))
 
 
 @bp.route("/e/<slug>/sessions/<code>/feedback", methods=["GET", "POST"])
