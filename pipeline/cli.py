@@ -7,6 +7,7 @@ busy pipeline from a broken one.
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import ExitStack
 from datetime import datetime
@@ -23,6 +24,9 @@ from survey_app.models import PipelineRun
 
 #: Exit status of a run refused because another holds the lock (sysexits.h EX_TEMPFAIL).
 EXIT_LOCKED = 75
+
+#: Tagging processes of a CLI run by default: the machine's cores, at most 2 (the nightly job).
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 
 #: An AppGroup, so its commands run in an app context under ``flask`` and the test runner alike.
 pipeline_cli = AppGroup("pipeline", help="Tag the free-text answers (the nightly job).")
@@ -60,9 +64,16 @@ def _write_workbooks(session: Session) -> int:
     help="Responses tagged and committed per transaction.",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=DEFAULT_WORKERS,
+    show_default=True,
+    help="Processes tagging in parallel (1: tag in this process).",
+)
+@click.option(
     "--no-workbooks", is_flag=True, help="Only tag; leave the summary workbooks as they are."
 )
-def run_command(full: bool, batch_size: int, no_workbooks: bool) -> None:
+def run_command(full: bool, batch_size: int, workers: int, no_workbooks: bool) -> None:
     """Tag new and amended responses (all with --full); exit 75 if another run is working."""
     engine = get_engine()
     total = pending_count(engine, full=full)
@@ -86,6 +97,7 @@ def run_command(full: bool, batch_size: int, no_workbooks: bool) -> None:
                 full=full,
                 batch_size=batch_size,
                 progress=progress,
+                workers=workers,
                 after_tagging=None if no_workbooks else _write_workbooks,
             )
         except PipelineLocked as locked:

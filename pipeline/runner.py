@@ -11,6 +11,15 @@ start a run without Flask. A run:
    the committed pages and the next run picks up the rest;
 4. records how it ended in its :class:`PipelineRun` row, success or not.
 
+With ``workers`` > 1 (the nightly CLI job) the pages are tagged in a pool of forked worker
+processes while the main process keeps reading and storing, exactly as above: pages are
+stored in id order, in the same short transactions, and no transaction is open while it
+waits for the pool. The pool is forked once the tagger is warm (jieba's dictionary and the
+codebook then stay shared copy-on-write) and before the lock and the run's connections
+exist, so no database connection or lock crosses the fork; the workers only ever see plain
+dicts of texts. They exit when the main process does, even on ``kill -9``: a pool worker
+stops when its task pipe closes.
+
 A response needs tags when it has no tag row, was amended since it was tagged
 (``tagged_version``), or was tagged by another tagger version; ``full`` re-tags everything.
 Every response gets a tag row, even one without text, so "nothing new" is one cheap query.
@@ -18,9 +27,13 @@ Every response gets a tag row, even one without text, so "nothing new" is one ch
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import datetime
+from multiprocessing.pool import AsyncResult, Pool
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Select, func, insert, or_, select, update
@@ -46,6 +59,18 @@ __all__ = [
 
 #: Responses tagged and written per transaction.
 BATCH_SIZE = 500
+#: Pages handed to the pool ahead of the one being stored, per worker: enough to keep the
+#: workers busy while the main process stores, few enough to keep memory flat.
+PAGES_AHEAD = 2
+#: Seconds between checks, while waiting for a page, that no worker died.
+WORKER_CHECK_S = 1.0
+#: One text per language, tagged before the pool is forked so all of the tagger is loaded.
+_WARM_UP_TEXTS = (
+    "Many gig workers lost their income when the lockdown began, but not all.",
+    "封控期间很多灵活就业人员失去收入，而不是因为疫情本身。",
+)
+
+Page = list[tuple[int, int, dict[str, str]]]
 #: Distance of a level's score from the threshold beyond which the machine is sure of it.
 CERTAINTY_BAND = 0.25
 #: Certainty of a response whose texts carry no level at all: worth a person's look.
@@ -62,6 +87,10 @@ class PipelineFailed(Exception):
 
 class _TaggingError(Exception):
     """Tagging one response failed; the message names the response for the run log."""
+
+
+class _WorkerDied(Exception):
+    """A worker process of the pool ended while tagging (killed, out of memory)."""
 
 
 def certainty(scores: dict[str, float], threshold: float, has_text: bool) -> float:
@@ -205,18 +234,27 @@ class _Run:
             yield page
             last = page[-1][0]
 
-    def tag(self, page: list[tuple[int, int, dict[str, str]]]) -> list[dict[str, Any]]:
-        """Tag a page with no transaction open."""
-        rows = []
-        for response_id, version, texts in page:
-            try:
-                columns = machine_tags(texts, self.threshold)
-            except Exception as error:
-                raise _TaggingError(
-                    f"response {response_id}: {type(error).__name__}: {error}"
-                ) from error
-            rows.append({"response_id": response_id, "tagged_version": version, **columns})
-        return rows
+    def tagged(self, pool: Pool | None) -> Iterator[list[dict[str, Any]]]:
+        """The tag rows of each page, in id order; tagged here, or in ``pool`` if given."""
+        if pool is None:
+            for page in self.batches():
+                yield _tag_page(page, self.threshold)
+            return
+        pages = self.batches()
+        ahead: deque[AsyncResult[list[dict[str, Any]]]] = deque()
+        started = _workers_of(pool)
+        limit = PAGES_AHEAD * len(started)
+
+        def hand_out() -> None:
+            # Reading a page is a short read transaction; nothing stays open meanwhile.
+            while len(ahead) < limit and (page := next(pages, None)) is not None:
+                ahead.append(pool.apply_async(_tag_page, (page, self.threshold)))
+
+        hand_out()
+        while ahead:
+            rows = _wait(started, ahead.popleft())
+            hand_out()  # the workers go on with the next pages while this one is stored
+            yield rows
 
     def store(self, rows: list[dict[str, Any]]) -> int:
         """Insert or update a page's tag rows in one write transaction; machine columns only."""
@@ -286,16 +324,30 @@ def run_pipeline(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     after_tagging: Callable[[Session], int] | None = None,
+    workers: int = 1,
 ) -> PipelineRun:
     """Tag what changed (everything with ``full``) and return the run's log row.
 
     ``progress`` is called after each committed batch with the number of responses it
     tagged. ``after_tagging`` runs once all tags are committed, still under the lock, with a
     session it may read and write (committed when it returns); it returns the number of
-    workbooks it wrote. Raises :class:`PipelineLocked` at once when another run holds the
-    lock, and :class:`PipelineFailed` (with the failed log row) when the run fails.
+    workbooks it wrote. ``workers`` > 1 tags in that many forked processes (for the nightly
+    job; a run inside a web request keeps 1, tagging in-process); the rows written are the
+    same. Raises :class:`PipelineLocked` at once when another run holds the lock, and
+    :class:`PipelineFailed` (with the failed log row) when the run fails.
     """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
     with ExitStack() as stack:
+        pool = None
+        if workers > 1:
+            # Refuse at once when locked, before the warm-up and the fork; the lock itself
+            # is taken after the fork so that no worker holds a copy of it.
+            _refuse_if_locked(engine)
+            # A pool only pays when there is more than a page to tag (an incremental run
+            # usually has little or nothing); whatever arrives meanwhile is tagged in-process.
+            if pending_count(engine, full=full) > batch_size:
+                pool = stack.enter_context(_pool(engine, workers))
         try:
             stack.enter_context(pipeline_lock(engine))
         except PipelineLocked:
@@ -303,8 +355,8 @@ def run_pipeline(
         run = _Run(engine, full, trigger, batch_size)
         try:
             run.count()
-            for batch in run.batches():
-                done = run.store(run.tag(batch))
+            for rows in run.tagged(pool):
+                done = run.store(rows)
                 if progress is not None:
                     progress(done)
             if after_tagging is not None:
@@ -325,6 +377,78 @@ def run_pipeline(
             raise
         run.finish("succeeded")
         return run.log
+
+
+def _tag_page(page: Page, threshold: float) -> list[dict[str, Any]]:
+    """A page's tag rows (no database: runs in a pool worker as well as in-process)."""
+    rows = []
+    for response_id, version, texts in page:
+        try:
+            columns = machine_tags(texts, threshold)
+        except Exception as error:
+            raise _TaggingError(
+                f"response {response_id}: {type(error).__name__}: {error}"
+            ) from error
+        rows.append({"response_id": response_id, "tagged_version": version, **columns})
+    return rows
+
+
+def _refuse_if_locked(engine: Engine) -> None:
+    """Raise :class:`PipelineLocked` if another run holds the lock now (a probe: takes nothing)."""
+    try:
+        with pipeline_lock(engine):
+            pass
+    except PipelineLocked:
+        raise PipelineLocked(_running_since(engine)) from None
+
+
+@contextmanager
+def _pool(engine: Engine, workers: int) -> Iterator[Pool]:
+    """A pool of ``workers`` processes forked from a warm tagger; terminated on the way out."""
+    for text in _WARM_UP_TEXTS:
+        # Only to load the tagger before the fork: a tagger that fails here fails again on
+        # a response, and the run logs that response's error as in-process.
+        with suppress(Exception):
+            tag_text(text)
+    # Objects that exist now are never collected, so the collector never writes to (and
+    # copies) the pages the workers share with this process.
+    gc.freeze()
+    try:
+        pool = multiprocessing.get_context("fork").Pool(
+            workers, initializer=_worker_start, initargs=(engine,)
+        )
+    finally:
+        gc.unfreeze()
+    try:
+        yield pool
+    finally:
+        pool.terminate()  # workers still tagging pages nobody will store are stopped
+        pool.join()
+
+
+def _worker_start(engine: Engine) -> None:
+    """In a pool worker: drop the connections inherited from the parent, unused and unclosed."""
+    engine.dispose(close=False)
+
+
+def _workers_of(pool: Pool) -> list[Any]:
+    return list(getattr(pool, "_pool", ()))  # the pool's processes (CPython's attribute)
+
+
+def _wait(started: list[Any], result: AsyncResult[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The rows of a page handed to the pool; its error, or :class:`_WorkerDied`, if it fails.
+
+    A pool replaces a worker that dies and loses its task, whose result would never come:
+    so while waiting, check now and then that none of the workers ``started`` has ended.
+    """
+    while not result.ready():
+        result.wait(WORKER_CHECK_S)
+        codes = [process.exitcode for process in started if process.exitcode is not None]
+        if codes and not result.ready():
+            raise _WorkerDied(
+                f"a tagging worker process died (exit code {', '.join(map(str, codes))})"
+            )
+    return result.get()
 
 
 def _running_since(engine: Engine) -> datetime | None:

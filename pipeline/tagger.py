@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,7 @@ SHIELD = ""  # code of a shield match: blocks shorter indicators, counts for not
 PLAIN, CONTRAST = 1, 2  # kinds of negation marked on tokens
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"[A-Za-z]")
 # words, punctuation, and dashes that separate clauses ("—", or "-" between spaces)
 _EN_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.,;:!?()\[\]\"“”—–]|(?<=\s)--?(?=\s)")
@@ -37,6 +39,14 @@ _PUNCT = frozenset('.,;:!?()[]"“”，。；：！？、（）【】「」『�
 # never across punctuation or a negation character
 _ZH_GAP = f"[^\\s，。；：！？、,.;:!?（）()“”不没未无非]{{0,{2 * MAX_GAP}}}?"
 _STEMMER = snowballstemmer.stemmer("english")
+# jieba's own block and skip patterns (jieba.re_han_default, re_skip_default): the word cut
+# below is jieba's ``Tokenizer.cut(text, HMM=False)``, without its per-call overheads
+_JIEBA_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)", re.U)
+_JIEBA_SKIP = re.compile("(\r\n|\\s)", re.U)
+_JIEBA_ENG = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+#: Size at which the per-word caches below start afresh (they only hold what recurs).
+_CACHE_LIMIT = 65536
+_new_token = tuple.__new__  # builds a _Token from a tuple without NamedTuple's Python __new__
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,12 @@ class _Language:
     raw_levels: dict[str, tuple[re.Pattern[str], list[tuple[str, str, float]]]] = field(
         default_factory=dict
     )
+    # zh: a text's word cut matters only for token patterns (found by their first words) and
+    # for the negation marks of raw matches (which need a cue or contrast word in the text);
+    # None: always cut
+    cut_words: re.Pattern[str] | None = None
+    cut_cues: re.Pattern[str] | None = None
+    cut_optional: bool = False
 
 
 def language_of(text: str) -> str:
@@ -102,27 +118,6 @@ def language_of(text: str) -> str:
     return "zh" if cjk * 4 >= cjk + len(_LATIN.findall(text)) else "en"
 
 
-@lru_cache(maxsize=65536)
-def _en_key(word: str, cues: frozenset[str], soft: frozenset[str]) -> str:
-    """Stem of a word, cached because the same few thousand words recur in every text."""
-    lower = word.lower().replace("’", "'")
-    if lower in soft:
-        return SOFT
-    if lower in cues or lower.endswith("n't"):
-        return NEG
-    return _STEMMER.stemWord(lower.replace("'", ""))
-
-
-def _en_tokens(text: str, cues: frozenset[str], soft: frozenset[str]) -> list[_Token]:
-    tokens = []
-    for match in _EN_TOKEN.finditer(text):
-        word = match.group()
-        key = "" if word in _PUNCT else _en_key(word, cues, soft)
-        raw = "not" if key == NEG and word[-1:] in "tT" and word[-3:-2] in "nN" else word.lower()
-        tokens.append(_Token(key, raw, match.start(), match.end()))
-    return tokens
-
-
 class Tagger:
     """A codebook compiled into matchers; build once, call ``tag`` many times."""
 
@@ -130,16 +125,32 @@ class Tagger:
         self.codebook = codebook
         self._zh_words = jieba.Tokenizer()
         self._zh_ready = False
+        self._zh_logtotal = 0.0
         self._compiled: dict[str, _Language] = {}
+        # per-word work that recurs in every text: (key, raw) of an English word, and the
+        # log probability jieba gives a Chinese word
+        self._en_words: dict[str, tuple[str, str]] = {}
+        self._zh_logp: dict[str, float] = {}
+        self._level_codes = tuple(cat.code for cat in codebook.levels)
+        self._cancels = {cat.code: cat.plain_negation_cancels for cat in codebook.levels}
+        self._group_codes = frozenset(cat.code for cat in codebook.groups)
+        self._area_codes = frozenset(cat.code for cat in codebook.areas)
 
     def tag(self, text: str) -> TagResult:
         """Tag ``text``; any string is accepted, empty ones get no tags."""
         language = language_of(text)
-        tokens = self._zh_tokens(text) if language == "zh" else self._en_tokens(text)
         compiled = self._language(language)
-        negated = _negation_marks(tokens, compiled)
-        weights, evidence = self._levels(text, tokens, negated, compiled)
-        scores = {cat.code: _confidence(weights.get(cat.code, ())) for cat in self.codebook.levels}
+        if language == "zh":
+            raw_hits = _raw_matches(text, compiled)
+            tokens = self._zh_tokens(text) if _cut_needed(text, raw_hits, compiled) else []
+        else:
+            raw_hits = []
+            tokens = self._en_tokens(text)
+        weights, evidence = self._levels(text, tokens, raw_hits, compiled)
+        scores = {
+            code: _confidence(weights[code]) if code in weights else 0.0
+            for code in self._level_codes
+        }
         threshold = self.codebook.threshold
         levels = frozenset(code for code, score in scores.items() if score >= threshold)
         tag_weights = _tag_weights(text, tokens, compiled)
@@ -147,32 +158,50 @@ class Tagger:
             levels=levels,
             scores=scores,
             evidence={code: tuple(evidence[code]) for code in levels},
-            groups=self._passing(self.codebook.groups, tag_weights),
-            areas=self._passing(self.codebook.areas, tag_weights),
+            groups=self._passing(self.codebook.groups, self._group_codes, tag_weights),
+            areas=self._passing(self.codebook.areas, self._area_codes, tag_weights),
             sentiment=_sentiment(text) if language == "en" else None,
             language=language,
             version=self.codebook.tagger_version,
         )
 
     def _passing(
-        self, categories: tuple[Category, ...], weights: dict[str, dict[str, float]]
+        self,
+        categories: tuple[Category, ...],
+        codes: frozenset[str],
+        weights: dict[str, dict[str, float]],
     ) -> frozenset[str]:
         threshold = self.codebook.threshold
+        if threshold <= 0.0:  # then even a category never mentioned passes
+            return frozenset(
+                cat.code
+                for cat in categories
+                if _confidence(weights.get(cat.code, {}).values()) >= threshold
+            )
         return frozenset(
-            cat.code
-            for cat in categories
-            if _confidence(weights.get(cat.code, {}).values()) >= threshold
+            code
+            for code, found in weights.items()
+            if code in codes and _confidence(found.values()) >= threshold
         )
 
     def _levels(
-        self, text: str, tokens: list[_Token], negated: list[int], compiled: _Language
+        self,
+        text: str,
+        tokens: list[_Token],
+        raw_hits: list[tuple[int, int, str, str, float]],
+        compiled: _Language,
     ) -> tuple[dict[str, list[float]], dict[str, list[str]]]:
         """Leftmost-longest matching over levels and shields; negated matches are dropped."""
-        cancels = {cat.code: cat.plain_negation_cancels for cat in self.codebook.levels}
-        seen: set[tuple[str, Any]] = set()
         weights: dict[str, list[float]] = {}
         evidence: dict[str, list[str]] = {}
-        for start, end, first, pattern, code, weight in _level_matches(text, tokens, compiled):
+        hits = _level_matches(tokens, raw_hits, compiled)
+        if not any(hit[4] != SHIELD for hit in hits):
+            return weights, evidence
+        # negation is only worked out for texts that have something it could cancel
+        negated = _negation_marks(tokens, compiled)
+        cancels = self._cancels
+        seen: set[tuple[str, Any]] = set()
+        for start, end, first, pattern, code, weight in hits:
             kind = negated[first] if first >= 0 else 0
             if code != SHIELD and not (kind == CONTRAST or (kind == PLAIN and cancels[code])):
                 quote = text[start:end]
@@ -236,6 +265,8 @@ class Tagger:
             words = tuple(tok.raw for tok in tokenise(phrase))
             if words:
                 compiled.contrast.setdefault(words[0], []).append(words)
+        if language == "zh":
+            _plan_cuts(compiled)
         return compiled
 
     def _pattern(self, pattern: str, language: str) -> tuple[str, ...]:
@@ -267,11 +298,109 @@ class Tagger:
             for piece in term.split():
                 if piece != GAP and len(piece) > 1:
                     self._zh_words.add_word(piece)
+        self._zh_logtotal = math.log(self._zh_words.total)
+        self._zh_logp.clear()
         self._zh_ready = True
 
+    def _en_word(self, word: str) -> tuple[str, str]:
+        """(key, raw) of an English word or punctuation mark, cached."""
+        known = self._en_words.get(word)
+        if known is not None:
+            return known
+        if word in _PUNCT:
+            key = ""
+        else:
+            rules = self.codebook.negation["en"]
+            lower = word.lower().replace("’", "'")
+            if lower in rules.scope_only:
+                key = SOFT
+            elif lower in rules.cues or lower.endswith("n't"):
+                key = NEG
+            else:
+                key = _STEMMER.stemWord(lower.replace("'", ""))
+        raw = "not" if key == NEG and word[-1:] in "tT" and word[-3:-2] in "nN" else word.lower()
+        if len(self._en_words) >= _CACHE_LIMIT:
+            self._en_words.clear()
+        known = self._en_words[word] = (key, raw)
+        return known
+
     def _en_tokens(self, text: str) -> list[_Token]:
-        rules = self.codebook.negation["en"]
-        return _en_tokens(text, rules.cues, rules.scope_only)
+        words = self._en_words
+        en_word = self._en_word
+        tokens = []
+        for match in _EN_TOKEN.finditer(text):
+            known = words.get(match.group()) or en_word(match.group())
+            tokens.append(_new_token(_Token, known + match.span()))
+        return tokens
+
+    def _zh_cut(self, text: str) -> Iterator[str]:
+        """jieba's ``Tokenizer.cut(text, HMM=False)``, word for word (see ``jieba.cut``)."""
+        for block in _JIEBA_HAN.split(text):
+            if not block:
+                continue
+            if _JIEBA_HAN.match(block):
+                yield from self._zh_cut_block(block)
+            else:
+                for piece in _JIEBA_SKIP.split(block):
+                    if _JIEBA_SKIP.match(piece):
+                        yield piece
+                    else:
+                        yield from piece
+
+    def _zh_cut_block(self, block: str) -> list[str]:
+        """jieba's ``__cut_DAG_NO_HMM``: its DAG and most probable route in one pass.
+
+        The same floats as jieba's ``calc`` (``log(freq) - log(total)`` plus the route's
+        rest), and the same tie-break as its ``max`` over (probability, end) pairs: the
+        later end wins.
+        """
+        freq = self._zh_words.FREQ
+        logp = self._zh_logp
+        logtotal = self._zh_logtotal
+        size = len(block)
+        best = [0.0] * (size + 1)
+        best[size] = 0  # jieba's route[N] = (0, 0)
+        ends = list(range(size + 1))
+        for start in range(size - 1, -1, -1):
+            found = False
+            top = 0.0
+            top_end = start
+            stop = start
+            frag = block[start]
+            while stop < size and frag in freq:
+                if freq[frag]:
+                    value = logp.get(frag)
+                    if value is None:
+                        value = math.log(freq[frag]) - logtotal
+                        if len(logp) >= _CACHE_LIMIT:
+                            logp.clear()
+                        logp[frag] = value
+                    value = value + best[stop + 1]
+                    if not found or value >= top:
+                        found, top, top_end = True, value, stop
+                stop += 1
+                frag = block[start : stop + 1]
+            if not found:
+                top = math.log(freq.get(block[start]) or 1) - logtotal + best[start + 1]
+            best[start] = top
+            ends[start] = top_end
+        words = []
+        buffer = ""
+        at = 0
+        while at < size:
+            stop = ends[at] + 1
+            word = block[at:stop]
+            if stop - at == 1 and word in _JIEBA_ENG:
+                buffer += word
+            else:
+                if buffer:
+                    words.append(buffer)
+                    buffer = ""
+                words.append(word)
+            at = stop
+        if buffer:
+            words.append(buffer)
+        return words
 
     def _zh_tokens(self, text: str) -> list[_Token]:
         self._prepare_jieba()
@@ -279,7 +408,7 @@ class Tagger:
         soft = self.codebook.negation["zh"].scope_only
         tokens = []
         offset = 0
-        for word in self._zh_words.cut(text, HMM=False):
+        for word in self._zh_cut(text):
             start, offset = offset, offset + len(word)
             if word.isspace():
                 continue
@@ -312,28 +441,15 @@ def _zh_regex(pattern: str) -> str:
     return "".join(parts)
 
 
-def _level_matches(
-    text: str, tokens: list[_Token], compiled: _Language
-) -> list[tuple[int, int, int, Any, str, float]]:
-    """Non-overlapping level and shield matches, leftmost-longest first.
+def _raw_matches(text: str, compiled: _Language) -> list[tuple[int, int, str, str, float]]:
+    """(zh) Level and shield patterns found on the raw text: (start, end, pattern, code, weight).
 
-    Each is (start char, end char, first token, pattern, code, weight); token patterns
-    and (zh) raw-text patterns compete for the same characters.
+    Leftmost first; at one place the longest pattern wins, and the search goes on after it.
     """
-    found: list[tuple[int, int, int, Any, str, float]] = []
-    i = 0
-    while i < len(tokens):
-        hit = _longest(tokens, i, compiled.levels.get(tokens[i].key, ()))
-        if hit is None:
-            i += 1
-            continue
-        end, keys, code, weight = hit
-        found.append((tokens[i].start, tokens[end].end, i, keys, code, weight))
-        i = end + 1
     first = compiled.raw_first
     if first is None:
-        return found
-    starts = [tok.start for tok in tokens]
+        return []
+    found = []
     pos = 0
     while (candidate := first.search(text, pos)) is not None:
         pos = candidate.start()
@@ -343,8 +459,78 @@ def _level_matches(
             pos += 1
             continue
         pattern, code, weight = entries[(match.lastindex or 1) - 1]
-        found.append((pos, match.end(), bisect_right(starts, pos) - 1, pattern, code, weight))
+        found.append((pos, match.end(), pattern, code, weight))
         pos = match.end()
+    return found
+
+
+def _plan_cuts(compiled: _Language) -> None:
+    """(zh) Which texts need jieba's word cut at all (see :func:`_cut_needed`).
+
+    Token patterns match only where a token's word is a pattern's first word, and a token
+    is marked negated only when a cue, scope-only cue, contrast word or "unrelated" word is
+    one of the text's words. A word is a substring of the text and, for all-CJK strings,
+    ``word.lower() == s`` only if ``word == s``. So a text holding none of these strings
+    cuts into tokens that match no pattern and carry no mark: its cut changes nothing.
+    Codebooks with other first words (punctuation, Latin) always cut.
+    """
+    rules = compiled.rules
+    cues = set(rules.cues) | set(rules.scope_only) | set(rules.unrelated_close)
+    cues |= {word for phrases in compiled.contrast.values() for words in phrases for word in words}
+    firsts = set(compiled.levels) | set(compiled.tags)
+    firsts -= {NEG, SOFT}  # cue words, already among the cues
+    strings = cues | firsts
+    if not all(_CJK_ONLY.fullmatch(string) for string in strings):
+        return
+    compiled.cut_words = _alternation(firsts)
+    compiled.cut_cues = _alternation(cues)
+    compiled.cut_optional = True
+
+
+def _alternation(strings: set[str]) -> re.Pattern[str] | None:
+    if not strings:
+        return None
+    return re.compile("|".join(re.escape(string) for string in sorted(strings, key=len)))
+
+
+def _cut_needed(
+    text: str, raw_hits: list[tuple[int, int, str, str, float]], compiled: _Language
+) -> bool:
+    """(zh) Whether tagging ``text`` needs its word cut, or gives the same result without."""
+    if not compiled.cut_optional:
+        return True
+    if compiled.cut_words is not None and compiled.cut_words.search(text):
+        return True  # a token pattern may match
+    # raw matches look up the negation mark of the token they start in
+    return bool(raw_hits) and compiled.cut_cues is not None and bool(compiled.cut_cues.search(text))
+
+
+def _level_matches(
+    tokens: list[_Token], raw_hits: list[tuple[int, int, str, str, float]], compiled: _Language
+) -> list[tuple[int, int, int, Any, str, float]]:
+    """Non-overlapping level and shield matches, leftmost-longest first.
+
+    Each is (start char, end char, first token, pattern, code, weight); token patterns
+    and (zh) raw-text patterns compete for the same characters.
+    """
+    found: list[tuple[int, int, int, Any, str, float]] = []
+    table = compiled.levels
+    count = len(tokens)
+    i = 0
+    while i < count:
+        candidates = table.get(tokens[i].key)
+        hit = _longest(tokens, i, candidates) if candidates else None
+        if hit is None:
+            i += 1
+            continue
+        end, keys, code, weight = hit
+        found.append((tokens[i].start, tokens[end].end, i, keys, code, weight))
+        i = end + 1
+    if compiled.raw_first is None:
+        return found
+    starts = [tok.start for tok in tokens]
+    for pos, stop, pattern, code, weight in raw_hits:
+        found.append((pos, stop, bisect_right(starts, pos) - 1, pattern, code, weight))
     found.sort(key=lambda hit: (hit[0], hit[0] - hit[1]))
     kept: list[tuple[int, int, int, Any, str, float]] = []
     reached = -1
@@ -358,8 +544,15 @@ def _level_matches(
 def _longest(
     tokens: list[_Token], start: int, candidates: list[tuple[tuple[str, ...], str, float]]
 ) -> tuple[int, tuple[str, ...], str, float] | None:
-    """Longest candidate matching at ``start``: (last token, pattern, code, weight)."""
+    """Longest candidate matching at ``start``: (last token, pattern, code, weight).
+
+    Candidates all start with the key of ``tokens[start]``; one whose second key is a word
+    other than the next token's is skipped without calling :func:`_match`.
+    """
+    after = tokens[start + 1].key if start + 1 < len(tokens) else None
     for keys, code, weight in candidates:
+        if len(keys) > 1 and keys[1] != after and keys[1] != GAP:
+            continue
         end = _match(tokens, start, keys, 0)
         if end is not None:
             return end, keys, code, weight
@@ -371,12 +564,17 @@ def _match(tokens: list[_Token], pos: int, keys: tuple[str, ...], k: int) -> int
 
     Gaps never cross punctuation or a negation: "incomes did not fall" is no "income * fall".
     """
-    if pos >= len(tokens) or tokens[pos].key != keys[k]:
-        return None
-    if k == len(keys) - 1:
-        return pos
-    if keys[k + 1] != GAP:
-        return _match(tokens, pos + 1, keys, k + 1)
+    count = len(tokens)
+    last = len(keys) - 1
+    while True:  # word after word up to a gap, then each gap length in turn
+        if pos >= count or tokens[pos].key != keys[k]:
+            return None
+        if k == last:
+            return pos
+        if keys[k + 1] == GAP:
+            break
+        pos += 1
+        k += 1
     for skip in range(MAX_GAP + 1):
         nxt = pos + 1 + skip
         if nxt >= len(tokens) or (skip and tokens[nxt - 1].key in ("", NEG, SOFT)):
@@ -390,9 +588,10 @@ def _match(tokens: list[_Token], pos: int, keys: tuple[str, ...], k: int) -> int
 def _negation_marks(tokens: list[_Token], compiled: _Language) -> list[int]:
     """Per token: 0, PLAIN (in a negation's scope) or CONTRAST (losing side of a contrast)."""
     rules = compiled.rules
+    contrast = compiled.contrast
     marks = [0] * len(tokens)
     for i, tok in enumerate(tokens):
-        contrast_end = _contrast_at(tokens, i, compiled.contrast)
+        contrast_end = _contrast_at(tokens, i, contrast) if tok.raw in contrast else None
         if contrast_end is not None:
             _mark_forward(tokens, contrast_end + 1, rules, marks, CONTRAST)
         elif tok.raw in rules.unrelated_close:
@@ -499,8 +698,18 @@ def _tag_weights(
     for code, (pattern, terms) in compiled.substrings.items():
         for term in pattern.findall(text):
             found.setdefault(code, {})[term] = terms[term]
+    table = compiled.tags
+    if not table:
+        return found
+    last = len(tokens) - 1
     for i, tok in enumerate(tokens):
-        for keys, code, weight in compiled.tags.get(tok.key, ()):
+        entries = table.get(tok.key)
+        if not entries:
+            continue
+        after = tokens[i + 1].key if i < last else None
+        for keys, code, weight in entries:
+            if len(keys) > 1 and keys[1] != after and keys[1] != GAP:
+                continue  # the second word differs: no match (as _match would find)
             if _match(tokens, i, keys, 0) is not None:
                 found.setdefault(code, {})[" ".join(keys)] = weight
     return found

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
 import tempfile
+import time
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -35,6 +42,7 @@ from .pipeline_helpers import (
     tag_count,
     tags_by_response,
 )
+from .test_pipeline_cli import _env
 
 ECONOMIC = "Many gig workers lost their income when orders collapsed."
 STIMULUS_ZH = "减免社保缴费和稳岗补贴帮助企业留住了员工。临时提高低保标准只覆盖了部分有需要的人。"
@@ -314,3 +322,183 @@ def test_lock_file_sits_beside_the_database() -> None:
     in_memory = lock_path(make_url("sqlite://"))
     assert in_memory.parent == Path(tempfile.gettempdir())
     assert in_memory != lock_path(make_url("sqlite:///:memory:"))
+
+
+# --- Tagging in worker processes (the nightly job's --workers) --------------------------
+
+MACHINE_COLUMNS = (
+    "tagged_version",
+    "tagger_version",
+    "machine_levels",
+    "machine_scores",
+    "machine_evidence",
+    "machine_groups",
+    "machine_areas",
+    "fields",
+    "sentiment",
+    "text_language",
+    "certainty",
+)
+
+
+def _machine_rows(app: Flask) -> dict[int, tuple[object, ...]]:
+    return {
+        response_id: tuple(getattr(tag, column) for column in MACHINE_COLUMNS)
+        for response_id, tag in tags_by_response(app).items()
+    }
+
+
+def _process_state(pid: int) -> str | None:
+    """A process's state letter from /proc (None once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def _children_of(pid: int) -> set[int]:
+    """Pids of the live children of ``pid`` (from /proc, Linux)."""
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with suppress(OSError, IndexError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid and fields[0] != "Z":
+                    children.add(int(entry.name))
+    return children
+
+
+def test_workers_write_the_same_rows_as_one_process(
+    app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_responses(app, event, 90, seed=3)
+    _blank_feedback(app, event)
+    pools: list[int] = []
+    start_pool = pipeline.runner._pool
+
+    def counted_pool(engine: object, workers: int) -> object:
+        pools.append(workers)
+        return start_pool(engine, workers)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline.runner, "_pool", counted_pool)
+
+    single = run_pipeline(engine_of(app), full=True, batch_size=7)
+    expected = _machine_rows(app)
+    done: list[int] = []
+    parallel = run_pipeline(
+        engine_of(app), full=True, batch_size=7, workers=2, progress=done.append
+    )
+
+    assert _machine_rows(app) == expected
+    assert len(expected) == response_count(app) == 91
+    assert {row[MACHINE_COLUMNS.index("text_language")] for row in expected.values()} == {
+        "en",
+        "zh",
+        None,
+    }
+    assert (parallel.status, parallel.selected, parallel.tagged) == ("succeeded", 91, 91)
+    assert (single.selected, single.tagged) == (91, 91)
+    assert done == [7] * 13  # every page stored and reported, in order
+    assert pools == [2]  # the second run tagged in a pool of 2 (the first in-process)
+    assert not multiprocessing.active_children()  # the pool is gone with the run
+    again = run_pipeline(engine_of(app), workers=2)
+    assert (again.selected, again.tagged) == (0, 0)
+    assert pools == [2]  # nothing to tag: no pool
+
+
+def test_a_failure_in_a_worker_fails_the_run_with_the_response(
+    app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_responses(app, event, 40)
+    marker = "This answer makes the tagger fail."
+    with _write(app) as session:
+        ids = list(session.scalars(select(Response.id).order_by(Response.id)))
+        failing = session.get(Response, ids[25])
+        setattr(failing, "text" if failing.kind == "input" else "most_useful", marker)
+        session.commit()
+
+    def tag_or_fail(text: str) -> object:
+        if text == marker:
+            raise ValueError("codebook exploded")
+        return tag_text(text)
+
+    monkeypatch.setattr(pipeline.runner, "tag_text", tag_or_fail)  # inherited by the fork
+
+    with pytest.raises(PipelineFailed) as caught:
+        run_pipeline(engine_of(app), batch_size=10, workers=2)
+
+    (log,) = runs(app)
+    assert caught.value.run.id == log.id
+    assert (log.status, log.error) == (
+        "failed",
+        f"response {ids[25]}: ValueError: codebook exploded",
+    )
+    assert tag_count(app) == log.tagged == 20  # the pages before the failing one, as in-process
+    assert not multiprocessing.active_children()
+
+
+def test_a_worker_that_dies_fails_the_run_instead_of_hanging(
+    app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_responses(app, event, 30)
+    marker = "This answer kills the worker."
+    with _write(app) as session:
+        ids = list(session.scalars(select(Response.id).order_by(Response.id)))
+        failing = session.get(Response, ids[15])
+        setattr(failing, "text" if failing.kind == "input" else "most_useful", marker)
+        session.commit()
+
+    def tag_or_die(text: str) -> object:
+        if text == marker:
+            os._exit(3)
+        return tag_text(text)
+
+    monkeypatch.setattr(pipeline.runner, "tag_text", tag_or_die)
+    monkeypatch.setattr(pipeline.runner, "WORKER_CHECK_S", 0.1)
+
+    with pytest.raises(PipelineFailed):
+        run_pipeline(engine_of(app), batch_size=10, workers=2)
+
+    (log,) = runs(app)
+    assert log.status == "failed"
+    assert log.error == "_WorkerDied: a tagging worker process died (exit code 3)"
+    assert tag_count(app) == log.tagged == 10
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("after_tags", [0, 40])
+def test_killed_job_leaves_no_worker_behind(
+    app: Flask, event: Event, workers: int, after_tags: int
+) -> None:
+    """``kill -9`` of the nightly job: its workers end too, committed pages stay, rerun ends it."""
+    add_responses(app, event, 150, seed=after_tags)
+    command = [sys.executable, "-m", "flask", "--app=survey_app", "pipeline", "run"]
+    process = subprocess.Popen(
+        [*command, "--batch-size=10", f"--workers={workers}", "--no-workbooks"],
+        env={**_env(app), "SURVEY_EXPORT_DIR": app.config["EXPORT_DIR"]},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pool_size = workers if workers > 1 else 0
+    deadline = time.monotonic() + 120
+    while tag_count(app) < after_tags or len(_children_of(process.pid)) < pool_size:
+        assert process.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline, "the run never got going"
+        time.sleep(0.005)
+    children = _children_of(process.pid)
+    assert len(children) == pool_size
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    committed = tag_count(app)
+    assert committed % 10 == 0 or committed == 150
+
+    deadline = time.monotonic() + 10
+    while any(_process_state(pid) not in (None, "Z") for pid in children):
+        assert time.monotonic() < deadline, f"workers still running: {children}"
+        time.sleep(0.05)
+
+    rerun = run_pipeline(engine_of(app), batch_size=10, workers=workers)
+    assert rerun.status == "succeeded"
+    assert tag_count(app) == response_count(app) == 150
+    assert committed + rerun.tagged == 150
