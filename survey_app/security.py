@@ -24,6 +24,13 @@ HEADERS = {
 
 def init_app(app: Flask) -> None:
     """Trust the configured number of proxies and add the security headers."""
+    if app.config["SURVEY_ENV"] == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith(
+        "memory://"
+    ):
+        app.logger.warning(
+            "rate limits are counted per worker process: set SURVEY_RATELIMIT_STORAGE_URI "
+            "to a Redis URL so that all workers share one count"
+        )
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
