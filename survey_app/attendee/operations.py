@@ -108,28 +108,17 @@ def store_response(
     return Stored(response, token, created=True)
 
 
-def feedback_values(
-    event: Event, item: AgendaSession, answers: dict[str, Any], language: str, channel: str
+def response_values(
+    target: AgendaSession | Theme, answers: dict[str, Any], language: str, channel: str
 ) -> dict[str, Any]:
-    """Column values of a new session feedback."""
+    """Column values of a new response: feedback on a session, or an input on a theme."""
+    if isinstance(target, AgendaSession):
+        kind = {"kind": "feedback", "session_id": target.id}
+    else:
+        kind = {"kind": "input", "theme_id": target.id}
     return {
-        "event_id": event.id,
-        "kind": "feedback",
-        "session_id": item.id,
-        "language": language,
-        "channel": channel,
-        **answers,
-    }
-
-
-def input_values(
-    event: Event, theme: Theme, answers: dict[str, Any], language: str, channel: str
-) -> dict[str, Any]:
-    """Column values of a new policy input."""
-    return {
-        "event_id": event.id,
-        "kind": "input",
-        "theme_id": theme.id,
+        "event_id": target.event_id,
+        **kind,
         "language": language,
         "channel": channel,
         **answers,

@@ -165,7 +165,7 @@ def session_feedback(slug: str, code: str) -> ResponseReturnValue:
 
     def store(db: Session) -> str:
         answers = operations.clean_answers(form.data, operations.FEEDBACK_FIELDS)
-        values = operations.feedback_values(event, item, answers, current_language(), "web")
+        values = operations.response_values(item, answers, current_language(), "web")
         return operations.store_response(db, _secret(), key, values).token
 
     token, message, status = _submit(event, form, store)
@@ -200,7 +200,7 @@ def feedback_grid(slug: str) -> ResponseReturnValue:
                 "overall": form[grid_field(item.code, "overall")].data,
                 "most_useful": form[grid_field(item.code, "most_useful")].data or None,
             }
-            values = operations.feedback_values(event, item, answers, current_language(), "web")
+            values = operations.response_values(item, answers, current_language(), "web")
             stored = operations.store_response(db, _secret(), f"{key}:{item.code}", values)
             tokens.append(stored.token)
         return tokens[0]
@@ -235,7 +235,7 @@ def policy_inputs(slug: str) -> ResponseReturnValue:
     def store(db: Session) -> str:
         answers = operations.clean_answers(form.data, operations.INPUT_FIELDS)
         theme = _theme(event, form.theme.data)
-        values = operations.input_values(event, theme, answers, current_language(), "web")
+        values = operations.response_values(theme, answers, current_language(), "web")
         return operations.store_response(db, _secret(), key, values).token
 
     token, message, status = _submit(event, form, store)
