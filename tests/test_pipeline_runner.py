@@ -236,9 +236,8 @@ def test_reviewed_tags_survive_a_full_run(app: Flask, event: Event) -> None:
     assert kept.levels == ["containment", "virus"]  # but the review is what counts
 
 
-def test_failed_run_is_logged_and_keeps_committed_batches(
-    app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _make_the_26th_of_40_fail(app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Add 40 responses and make the tagger raise on the 26th; returns its id."""
     add_responses(app, event, 40)
     marker = "This answer makes the tagger fail."
     with _write(app) as session:
@@ -253,6 +252,13 @@ def test_failed_run_is_logged_and_keeps_committed_batches(
         return tag_text(text)
 
     monkeypatch.setattr(pipeline.runner, "tag_text", tag_or_fail)
+    return ids[25]
+
+
+def test_failed_run_is_logged_and_keeps_committed_batches(
+    app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing_id = _make_the_26th_of_40_fail(app, event, monkeypatch)
 
     with pytest.raises(PipelineFailed) as caught:
         run_pipeline(engine_of(app), batch_size=10)
@@ -261,7 +267,7 @@ def test_failed_run_is_logged_and_keeps_committed_batches(
     assert caught.value.run.id == log.id
     assert (log.status, log.error) == (
         "failed",
-        f"response {ids[25]}: ValueError: codebook exploded",
+        f"response {failing_id}: ValueError: codebook exploded",
     )
     assert log.finished_at is not None
     assert tag_count(app) == log.tagged == 20  # the two batches before the failing one
@@ -410,20 +416,7 @@ def test_workers_write_the_same_rows_as_one_process(
 def test_a_failure_in_a_worker_fails_the_run_with_the_response(
     app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    add_responses(app, event, 40)
-    marker = "This answer makes the tagger fail."
-    with _write(app) as session:
-        ids = list(session.scalars(select(Response.id).order_by(Response.id)))
-        failing = session.get(Response, ids[25])
-        setattr(failing, "text" if failing.kind == "input" else "most_useful", marker)
-        session.commit()
-
-    def tag_or_fail(text: str) -> object:
-        if text == marker:
-            raise ValueError("codebook exploded")
-        return tag_text(text)
-
-    monkeypatch.setattr(pipeline.runner, "tag_text", tag_or_fail)  # inherited by the fork
+    failing_id = _make_the_26th_of_40_fail(app, event, monkeypatch)  # inherited by the fork
 
     with pytest.raises(PipelineFailed) as caught:
         run_pipeline(engine_of(app), batch_size=10, workers=2)
@@ -432,7 +425,7 @@ def test_a_failure_in_a_worker_fails_the_run_with_the_response(
     assert caught.value.run.id == log.id
     assert (log.status, log.error) == (
         "failed",
-        f"response {ids[25]}: ValueError: codebook exploded",
+        f"response {failing_id}: ValueError: codebook exploded",
     )
     assert tag_count(app) == log.tagged == 20  # the pages before the failing one, as in-process
     assert not multiprocessing.active_children()
