@@ -31,8 +31,13 @@ LEADING_CONTROL = frozenset("\t\r\n")
 #: Characters not allowed in a sheet title.
 _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _NEWLINES = re.compile(r"\r\n?")
-#: Noncharacters XML 1.0 cannot hold either (openpyxl's pattern misses them): shown as U+FFFD.
-_NONCHARACTERS = re.compile("[\ufffe\uffff]")
+#: What XML 1.0 cannot hold: openpyxl's control characters, and the noncharacters its pattern
+#: misses. Searched once per text; most texts hold none and are not copied.
+_UNSAFE_XML = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ufffe\uffff]")
+#: The first character after leading blanks.
+_FIRST_VISIBLE = re.compile(r"\s*(\S)")
+#: First visible characters of error codes, booleans and numbers (signs are formula starts).
+_VALUE_STARTS = frozenset("#.0123456789tTfF")
 _NUMBER_LIKE = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*")
 _BOOLEAN_LIKE = frozenset({"TRUE", "FALSE"})
 
@@ -71,8 +76,18 @@ def needs_quote_prefix(text: str) -> bool:
     """Whether Excel would turn ``text`` into a formula, error, number or boolean on editing."""
     if not text:
         return False
-    if text[0] in LEADING_CONTROL or text.lstrip()[:1] in FORMULA_STARTS:
+    first = text[0]
+    if first in LEADING_CONTROL:
         return True
+    if first.isspace():
+        found = _FIRST_VISIBLE.match(text)
+        if found is None:
+            return False
+        first = found.group(1)
+    if first in FORMULA_STARTS:
+        return True
+    if first not in _VALUE_STARTS:
+        return False
     stripped = text.strip()
     return (
         stripped in ERROR_CODES
@@ -82,8 +97,20 @@ def needs_quote_prefix(text: str) -> bool:
 
 
 def _visible(match: re.Match[str]) -> str:
-    """The Unicode control picture of a character XML cannot hold (U+0001 -> ␁)."""
-    return chr(0x2400 + ord(match.group()))
+    """A visible stand-in for a character XML cannot hold: its control picture (U+0001 -> ␁),
+    or U+FFFD for a noncharacter."""
+    code = ord(match.group())
+    return chr(0x2400 + code) if code < 0x20 else "\ufffd"
+
+
+class _PreparedCell(Cell):
+    """A cell made here. openpyxl's ``append`` first tries each item as a value and formats it
+    into the error it then catches; a short repr keeps that from costing more than the cell."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<prepared cell>"
 
 
 class CellMaker:
@@ -99,40 +126,57 @@ class CellMaker:
         self.cut = 0
         self._styles: dict[tuple[str, bool], StyleArray] = {}
 
-    def __call__(self, ws: WriteOnlyWorksheet, value: Any, style: str = "plain") -> Cell:
-        """A cell holding ``value`` prepared for ``ws``; text always stays text."""
-        if isinstance(value, list | tuple | set | frozenset):
-            value = ", ".join(str(item) for item in value)
-        if isinstance(value, str):
+    def __call__(self, ws: WriteOnlyWorksheet, value: Any, style: str = "plain") -> Any:
+        """``value`` prepared for ``ws``: a styled cell, or a plain value openpyxl stores as is.
+
+        Text always stays text. An empty value or text gives no cell at all; a number or a string that
+        needs no look and no quote prefix goes to openpyxl as it is, which is cheapest.
+        """
+        if value is None:
+            return None
+        kind = type(value)
+        if kind is str:
             return self._text(ws, value, style)
+        if kind is int or kind is float or kind is bool or kind is Decimal:
+            return value if style == "plain" else self._cell(ws, value, style, False)
+        if isinstance(value, list | tuple | set | frozenset):
+            return self._text(ws, ", ".join(str(item) for item in value), style)
         if isinstance(value, datetime):
             if value.tzinfo is not None:
                 value = value.astimezone(self.zone).replace(tzinfo=None)
-            style = "datetime"
-        elif isinstance(value, date):
-            style = "date"
-        elif value is not None and not isinstance(value, int | float | Decimal):
-            return self._text(ws, str(value), style)
-        cell = Cell(ws, row=1, column=1, style_array=self._style(ws, style, False))
-        cell.value = value
-        return cell
+            return self._cell(ws, value, "datetime", False)
+        if isinstance(value, date):
+            return self._cell(ws, value, "date", False)
+        if isinstance(value, int | float | Decimal):
+            return value if style == "plain" else self._cell(ws, value, style, False)
+        return self._text(ws, str(value), style)
 
-    def _text(self, ws: WriteOnlyWorksheet, value: str, style: str) -> Cell:
-        text = _NEWLINES.sub("\n", value)
-        text, replaced = ILLEGAL_CHARACTERS_RE.subn(_visible, text)
-        text, noncharacters = _NONCHARACTERS.subn("\ufffd", text)
-        self.replaced += replaced + noncharacters
+    def _text(self, ws: WriteOnlyWorksheet, value: str, style: str) -> Any:
+        if not value:
+            return None
+        text = _NEWLINES.sub("\n", value) if "\r" in value else value
+        if _UNSAFE_XML.search(text) is not None:
+            text, replaced = _UNSAFE_XML.subn(_visible, text)
+            self.replaced += replaced
         if len(text) > MAX_CELL_CHARS:
             self.cut += 1
             text = _cut(text)
-        cell = Cell(
-            ws, row=1, column=1, style_array=self._style(ws, style, needs_quote_prefix(text))
-        )
-        # The value goes in as a string directly: openpyxl's setter would make "=..." a
-        # formula and "#N/A" an error, and its type checks cost more than the rest of the
-        # cell (its string checks are the cleaning done just above).
+        quoted = needs_quote_prefix(text)
+        if style == "plain" and not quoted:
+            # Nothing in it can turn into a formula, an error or a number, and it is clean:
+            # openpyxl's setter keeps it a string.
+            return text
+        # Otherwise the value goes in as a string directly: openpyxl's setter would make
+        # "=..." a formula and "#N/A" an error (its string checks are the cleaning above).
+        cell = self._cell(ws, None, style, quoted)
         cell._value = text
         cell.data_type = "s"
+        return cell
+
+    def _cell(self, ws: WriteOnlyWorksheet, value: Any, style: str, quoted: bool) -> Cell:
+        cell = _PreparedCell(ws, row=1, column=1, style_array=self._style(ws, style, quoted))
+        if value is not None:
+            cell.value = value
         return cell
 
     def _style(self, ws: WriteOnlyWorksheet, name: str, quoted: bool) -> StyleArray:

@@ -2,7 +2,9 @@
 
 Each sheet opens with a title block, then holds its data as Excel tables whose column names
 equal their header cells (what keeps Excel from "repairing" the file). Every value goes
-through :class:`exports.cells.CellMaker`.
+through :class:`exports.cells.CellMaker`. On the sheets with a row per answer only the free
+text and the tag lists wrap: a row is as tall as its text, not its session title, and an
+unstyled cell is the cheapest one to write.
 """
 
 from __future__ import annotations
@@ -228,7 +230,7 @@ def write_comments(book: Book) -> None:
         )
         for row in data.comment_rows(book.db, book.event, book.facts)
     )
-    styles = ["text", "plain", "plain", "text", "plain", "decimal", "text", "plain", "text", "text"]
+    styles = ["plain", "plain", "plain", "text", "plain", "decimal", "text"]
     sheet.table("Comments", headers, rows, styles)
 
 
@@ -267,8 +269,8 @@ def write_inputs(book: Book) -> None:
             text["yes" if row.quote_ok else "no"],
         ]
 
-    styles = ["text", "plain", "text", "plain", *(["text"] * 6), *(["plain"] * len(LEVELS))]
-    styles += ["text", "decimal", "plain", "plain", "text", "text"]
+    styles = ["plain", "plain", "text", "plain", *(["text"] * 6), *(["plain"] * len(LEVELS))]
+    styles += ["text", "decimal"]
     rows = (line(row) for row in data.input_rows(book.db, book.event, book.facts))
     sheet.table("Inputs", headers, rows, styles)
 
@@ -332,7 +334,7 @@ def write_topics(book: Book) -> None:
         (row.session, row.submitted, row.text, text.code(row.language), row.name, row.organisation)
         for row in topics.topic_rows(book.db, book.event, book.facts)
     )
-    sheet.table("TopicAnswers", headers, rows, ["text", "plain", "text", "plain", "text", "text"])
+    sheet.table("TopicAnswers", headers, rows, ["plain", "plain", "text"])
 
 
 def write_series(book: Book) -> None:

@@ -8,7 +8,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ERROR_CODES
 
 from exports.cells import MAX_CELL_CHARS, CellMaker, needs_quote_prefix, safe_sheet_title
 from exports.labels import CODES, TEXTS, Labels
@@ -56,13 +59,15 @@ PAYLOADS = {
 }
 
 
-def write_and_read(tmp_path: Path, values: list[object]) -> tuple[list, CellMaker, Path]:
+def write_and_read(
+    tmp_path: Path, values: list[object], style: str = "text"
+) -> tuple[list, CellMaker, Path]:
     """Write ``values`` in column A through a CellMaker, save, and load them back."""
     book = Workbook(write_only=True)
     ws = book.create_sheet("Data")
     maker = CellMaker("Asia/Shanghai")
     for value in values:
-        ws.append([maker(ws, value, "text")])
+        ws.append([maker(ws, value, style)])
     path = tmp_path / "cells.xlsx"
     book.save(path)
     cells = [row[0] for row in load_workbook(path)["Data"].iter_rows()]
@@ -74,9 +79,12 @@ def sheet_xml(path: Path) -> str:
         return archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
 
 
+@pytest.mark.parametrize("style", ["text", "plain"])
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_payload_is_a_string_cell_with_the_original_text(tmp_path: Path, payload: str) -> None:
-    [cell], _, path = write_and_read(tmp_path, [payload])
+def test_payload_is_a_string_cell_with_the_original_text(
+    tmp_path: Path, payload: str, style: str
+) -> None:
+    [cell], _, path = write_and_read(tmp_path, [payload], style)
     assert cell.value == payload.replace("\r", "\n")
     assert cell.data_type == "s"
     assert cell.quotePrefix is PAYLOADS[payload]
@@ -104,11 +112,14 @@ def test_line_breaks_are_normalised(tmp_path: Path) -> None:
     assert cell.value == "one\ntwo\nthree\nfour"
 
 
-def test_control_characters_are_replaced_visibly_and_counted(tmp_path: Path) -> None:
-    [first, second], maker, _ = write_and_read(tmp_path, ["a\x00b\x1fc", "tab\tstays\x0b"])
+@pytest.mark.parametrize("style", ["text", "plain"])
+def test_control_characters_are_replaced_visibly_and_counted(tmp_path: Path, style: str) -> None:
+    values = ["a\x00b\x1fc", "tab\tstays\x0b", "odd\ufffe\uffff"]
+    [first, second, third], maker, _ = write_and_read(tmp_path, values, style)
     assert first.value == "a\u2400b\u241fc"
     assert second.value == "tab\tstays\u240b"
-    assert maker.replaced == 3
+    assert third.value == "odd\ufffd\ufffd"
+    assert maker.replaced == 5
 
 
 def test_long_text_is_cut_with_a_marker(tmp_path: Path) -> None:
@@ -137,12 +148,15 @@ def test_datetimes_are_naive_in_the_event_time_zone(tmp_path: Path) -> None:
     assert day.number_format == "yyyy-mm-dd"
 
 
-def test_numbers_lists_and_empty_values(tmp_path: Path) -> None:
-    cells, _, _ = write_and_read(tmp_path, [3, 2.5, None, ["women", "=x"]])
+@pytest.mark.parametrize("style", ["text", "plain"])
+def test_numbers_lists_and_empty_values(tmp_path: Path, style: str) -> None:
+    cells, _, _ = write_and_read(tmp_path, [3, 2.5, None, "", ["women", "=x"]], style)
     assert [cell.value for cell in cells[:2]] == [3, 2.5]
+    assert [cell.data_type for cell in cells[:2]] == ["n", "n"]
     assert cells[2].value is None
-    assert cells[3].value == "women, =x"
-    assert cells[3].data_type == "s"
+    assert cells[3].value is None
+    assert cells[4].value == "women, =x"
+    assert cells[4].data_type == "s"
 
 
 @pytest.mark.parametrize(
@@ -190,3 +204,26 @@ def test_labels_are_complete_in_both_languages() -> None:
     assert Labels("zh").code("virus") == "病毒"
     with pytest.raises(ValueError):
         Labels("fr")
+
+
+def plain_rule(text: str) -> bool:
+    """The quote-prefix rule as the issue states it, without the shortcuts taken for speed."""
+    if not text:
+        return False
+    if text[0] in "\t\r\n" or text.lstrip()[:1] in set("=+-@＝＋－＠"):
+        return True
+    stripped = text.strip()
+    return (
+        stripped in ERROR_CODES
+        or stripped.upper() in {"TRUE", "FALSE"}
+        or re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*", text) is not None
+    )
+
+
+@settings(max_examples=500)
+@given(
+    st.text(alphabet=st.sampled_from(list(" \t\r\n\u3000=+-@＝＋－＠#.0123456789eE%TRUEfalsx/!A")))
+    | st.text()
+)
+def test_quote_prefix_shortcuts_agree_with_the_plain_rule(text: str) -> None:
+    assert needs_quote_prefix(text) == plain_rule(text)
