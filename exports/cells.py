@@ -129,8 +129,8 @@ class CellMaker:
     def __call__(self, ws: WriteOnlyWorksheet, value: Any, style: str = "plain") -> Any:
         """``value`` prepared for ``ws``: a styled cell, or a plain value openpyxl stores as is.
 
-        Text always stays text. An empty value or text gives no cell at all; a number or a string that
-        needs no look and no quote prefix goes to openpyxl as it is, which is cheapest.
+        Text always stays text. An empty value or text gives no cell at all; a number or a
+        string that needs no look and no quote prefix goes to openpyxl as it is (cheapest).
         """
         if value is None:
             return None
