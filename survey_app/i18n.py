@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel.support import Translations
 from flask import Flask
 from flask_babel import get_locale
+from wtforms.i18n import messages_path
 
 from . import labels
 from .extensions import babel, select_locale
@@ -12,6 +16,15 @@ from .extensions import babel, select_locale
 def current_language() -> str:
     """``en`` or ``zh`` for the current request."""
     return "zh" if str(get_locale()).startswith("zh") else "en"
+
+
+@cache
+def wtforms_messages(language: str) -> Translations:
+    """WTForms' own messages ("Not a valid choice") in ``language``, read once per process.
+
+    Flask-WTF reads that catalogue again on every request that validates a form.
+    """
+    return Translations.load(messages_path(), [language], domain="wtforms")
 
 
 def init_app(app: Flask) -> None:

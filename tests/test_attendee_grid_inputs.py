@@ -185,3 +185,11 @@ def test_thanks_page_holds_no_state_for_the_next_person(app, client, event):
     html = client.get(FEEDBACK).get_data(as_text=True)
     assert "First Person" not in html
     assert hidden_fields(html)["submission_key"] != form["submission_key"]
+
+
+def test_wtforms_own_messages_follow_the_page_language(client, event):
+    for lang, message in (("zh", "不是有效的选择"), ("en", "Not a valid choice")):
+        form = fresh_form(client, f"{INPUTS}?lang={lang}")
+        data = {**form, "theme": "nonsense", "text": "Older persons were cut off."}
+        html = client.post(INPUTS, data=data).get_data(as_text=True)
+        assert message in html, lang

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.support import Translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -23,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import labels
 from ..config import SHORT_TEXT_MAX, TEXT_MAX
+from ..i18n import current_language, wtforms_messages
 
 RATING_CHOICES = [SelectChoice(value, str(value)) for value in range(1, 6)]
 
@@ -85,6 +87,10 @@ class RespondentMixin:
 
 class SubmissionForm(FlaskForm):
     """Carries the one-time key that makes a double post store one response."""
+
+    class Meta:
+        def get_translations(self, form: Form) -> Translations:
+            return wtforms_messages(current_language())
 
     submission_key = HiddenField(validators=[Optional(), Length(max=64)])
 

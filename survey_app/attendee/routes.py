@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -18,6 +18,7 @@ from ..i18n import current_language
 from ..models import AgendaSession, Event, Response, Theme
 from ..qr import public_url
 from . import bp, operations
+from .blank_forms import blank_forms
 from .forms import (
     PolicyInputForm,
     SessionFeedbackForm,
@@ -90,8 +91,6 @@ def _submit(
     ``token`` is set when the answer was stored; otherwise the form is shown again with
     everything the attendee wrote, and ``message`` says why.
     """
-    if request.method != "POST":
-        return None, None, 200
     if not event.is_open:
         return (
             None,
@@ -130,6 +129,28 @@ def _submit(
     return token, None, 302
 
 
+def _blank_form(
+    event: Event,
+    variant: Hashable,
+    make_form: Callable[[], SubmissionForm],
+    render: Callable[[SubmissionForm], str],
+) -> ResponseReturnValue:
+    """A fresh visit's form page: rendered once per event version, then given new tokens.
+
+    ``variant`` names whatever else the blank page depends on (a preselected theme).
+    """
+    language = current_language()
+    key = (request.endpoint, request.path, variant, language, event.id, event.updated_at)
+
+    def render_blank(csrf_token: str, submission_key: str) -> str:
+        form = make_form()
+        form.csrf_token.current_token = csrf_token
+        form.submission_key.data = submission_key
+        return render(form)
+
+    return blank_forms().page(key, render_blank), 200
+
+
 def _closed_page(event: Event) -> ResponseReturnValue | None:
     """The 'collection closed' page for a fresh visit to a closed event's form."""
     if request.method == "GET" and not event.is_open:
@@ -160,6 +181,14 @@ def session_feedback(slug: str, code: str) -> ResponseReturnValue:
     item = _feedback_session_or_404(event, code)
     if (closed := _closed_page(event)) is not None:
         return closed
+
+    def page(form: SubmissionForm, message: str | None = None) -> str:
+        return render_template(
+            "attendee/session_feedback.html", event=event, item=item, form=form, message=message
+        )
+
+    if request.method == "GET":
+        return _blank_form(event, None, SessionFeedbackForm, page)
     form = SessionFeedbackForm()
     key = _ensure_key(form)
 
@@ -171,10 +200,7 @@ def session_feedback(slug: str, code: str) -> ResponseReturnValue:
     token, message, status = _submit(event, form, store)
     if token is not None:
         return redirect(url_for(".thanks", slug=slug, token=token))
-    html = render_template(
-        "attendee/session_feedback.html", event=event, item=item, form=form, message=message
-    )
-    return html, status
+    return page(form, message), status
 
 
 @bp.route("/e/<slug>/feedback", methods=["GET", "POST"])
@@ -185,7 +211,21 @@ def feedback_grid(slug: str) -> ResponseReturnValue:
     if (closed := _closed_page(event)) is not None:
         return closed
     items = event.feedback_sessions()
-    form = grid_form_class([item.code for item in items])()
+    form_class = grid_form_class([item.code for item in items])
+
+    def page(form: SubmissionForm, message: str | None = None) -> str:
+        return render_template(
+            "attendee/grid.html",
+            event=event,
+            items=items,
+            form=form,
+            grid_field=grid_field,
+            message=message,
+        )
+
+    if request.method == "GET":
+        return _blank_form(event, None, form_class, page)
+    form = form_class()
     key = _ensure_key(form)
 
     def store(db: Session) -> str:
@@ -208,15 +248,7 @@ def feedback_grid(slug: str) -> ResponseReturnValue:
     token, message, status = _submit(event, form, store)
     if token is not None:
         return redirect(url_for(".thanks", slug=slug, token=token))
-    html = render_template(
-        "attendee/grid.html",
-        event=event,
-        items=items,
-        form=form,
-        grid_field=grid_field,
-        message=message,
-    )
-    return html, status
+    return page(form, message), status
 
 
 @bp.route("/e/<slug>/inputs", methods=["GET", "POST"])
@@ -226,10 +258,27 @@ def policy_inputs(slug: str) -> ResponseReturnValue:
     event = _event_or_404(slug)
     if (closed := _closed_page(event)) is not None:
         return closed
-    form = PolicyInputForm()
-    form.theme.choices = _theme_choices(event)
-    if request.method == "GET" and request.args.get("theme") in _theme_codes(event):
-        form.theme.data = request.args["theme"]
+
+    def make_form() -> PolicyInputForm:
+        form = PolicyInputForm()
+        form.theme.choices = _theme_choices(event)
+        return form
+
+    def page(form: SubmissionForm, message: str | None = None) -> str:
+        return render_template("attendee/inputs.html", event=event, form=form, message=message)
+
+    if request.method == "GET":
+        chosen = request.args.get("theme")
+        chosen = chosen if chosen in _theme_codes(event) else None
+
+        def blank() -> PolicyInputForm:
+            form = make_form()
+            if chosen is not None:
+                form.theme.data = chosen
+            return form
+
+        return _blank_form(event, chosen, blank, page)
+    form = make_form()
     key = _ensure_key(form)
 
     def store(db: Session) -> str:
@@ -241,8 +290,7 @@ def policy_inputs(slug: str) -> ResponseReturnValue:
     token, message, status = _submit(event, form, store)
     if token is not None:
         return redirect(url_for(".thanks", slug=slug, token=token))
-    html = render_template("attendee/inputs.html", event=event, form=form, message=message)
-    return html, status
+    return page(form, message), status
 
 
 def _secret() -> str:

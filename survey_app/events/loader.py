@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import AgendaSession, Event, Response, Series, SessionPerson, Theme
+from ..models import AgendaSession, Event, Response, Series, SessionPerson, Theme, utcnow
 from .schema import EventFileError, EventSpec, PersonSpec, parse_event_yaml
 
 __all__ = ["EventFileError", "EventSpec", "apply_event", "parse_event_yaml"]
@@ -70,6 +70,9 @@ def apply_event(db: Session, spec: EventSpec, *, status: str | None = None) -> l
 
     _sync_sessions(db, event, spec, changes)
     _sync_themes(db, event, spec, changes)
+    if changes:
+        # Pages rendered once per version of the event (blank forms) look at this.
+        event.updated_at = utcnow()
     db.flush()
     return changes
 
