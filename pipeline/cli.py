@@ -73,8 +73,19 @@ def _write_workbooks(session: Session) -> int:
 @click.option(
     "--no-workbooks", is_flag=True, help="Only tag; leave the summary workbooks as they are."
 )
-def run_command(full: bool, batch_size: int, workers: int, no_workbooks: bool) -> None:
+@click.option(
+    "--nice",
+    type=click.IntRange(0, 19),
+    help="Lower the job's CPU priority by this much (default SURVEY_PIPELINE_NICE, 10).",
+)
+def run_command(
+    full: bool, batch_size: int, workers: int, no_workbooks: bool, nice: int | None
+) -> None:
     """Tag new and amended responses (all with --full); exit 75 if another run is working."""
+    nice = current_app.config["PIPELINE_NICE"] if nice is None else nice
+    if nice:
+        # Attendees may be submitting while the job runs: their requests get the CPU first.
+        click.echo(f"Running at CPU priority nice {os.nice(nice)}, below the web app.")
     engine = get_engine()
     total = pending_count(engine, full=full)
     done = 0

@@ -68,6 +68,8 @@ def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
             "DATABASE_URL": database_url,
             "EXPORT_DIR": str(tmp_path / "exports"),
             "RATELIMIT_ENABLED": False,
+            # In-process CLI runs must not lower the priority of the test process itself.
+            "PIPELINE_NICE": 0,
         }
     )
     if database_url.startswith("sqlite"):

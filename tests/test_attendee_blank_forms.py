@@ -58,17 +58,16 @@ def test_kept_page_is_the_page_a_fresh_render_gives(app, client, event):
 
 
 def test_page_follows_a_change_to_the_event_file(app, client, event):
-    assert "Social health protection: Medical insurance" in client.get(FEEDBACK).get_data(as_text=True)
+    before, after = "Social health protection: Medical insurance", "Health protection for all"
+    assert before in client.get(FEEDBACK).get_data(as_text=True)
     text = FIRST_EVENT_FILE.read_text("utf-8")
-    assert "Social health protection: Medical insurance" in text
+    assert before in text
     with app.app_context():
         db = get_session()
-        changed = text.replace("Social health protection: Medical insurance", "Social health protection: Care for all")
-        assert apply_event(db, parse_event_yaml(changed))
+        assert apply_event(db, parse_event_yaml(text.replace(before, after)))
         db.commit()
     html = client.get(FEEDBACK).get_data(as_text=True)
-    assert "Social health protection: Care for all" in html
-    assert "Social health protection: Medical insurance" not in html
+    assert after in html and before not in html
 
 
 def test_language_and_preselected_theme_are_kept_apart(client, event):
