@@ -3,12 +3,15 @@
     python bench/load_submit.py [--clients 64] [--seconds 30] [--prefill 20000]
                                 [--database-url URL] [--with-pipeline [--full]]
                                 [--workers N] [--threads N] [--profile [--profile-flows N]]
+                                [--ratelimit-storage URI]
 
 1. Makes a fresh database (a SQLite file in a temp dir, or a PostgreSQL database of its own
    with a unique name, dropped at the end), migrates it, loads and opens the first event and
    adds ``--prefill`` demo responses.
 2. Serves the app with the repo's ``gunicorn.conf.py`` on 127.0.0.1 (a free port), as in
-   production: ``SURVEY_ENV=production``, a generated secret key, ``SURVEY_TRUSTED_PROXIES=1``.
+   production: ``SURVEY_ENV=production``, a generated secret key, ``SURVEY_TRUSTED_PROXIES=1``,
+   rate limits counted in Redis (database 15, emptied first; ``--ratelimit-storage
+   memory://`` where there is no Redis).
    Every simulated attendee sends its own ``X-Forwarded-For`` address (a few "rooms" share
    one), ``X-Forwarded-Proto: https`` and a same-origin ``Referer``, so the secure session
    cookie, the SSL-strict CSRF check and the per-address rate limit all stay on.
@@ -500,8 +503,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: Where the server counts rate limits unless told otherwise: Redis, as in production with
+#: several workers. The benchmark empties this database (15) before it starts.
+RATELIMIT_STORAGE = "redis://127.0.0.1:6379/15"
+
+
+def reset_ratelimit_storage(uri: str) -> None:
+    """Start from empty counts, so an earlier run's submissions do not count against this one."""
+    if not uri.startswith("redis://"):
+        return
+    import redis
+
+    try:
+        redis.Redis.from_url(uri).flushdb()
+    except redis.RedisError as error:
+        sys.exit(f"Redis at {uri} is not reachable ({error}); use --ratelimit-storage memory://")
+
+
 def server_env(url: str, tmp: Path, secret: str, port: int | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    env.setdefault("SURVEY_RATELIMIT_STORAGE_URI", RATELIMIT_STORAGE)
     env.update(
         {
             "SURVEY_ENV": "production",
@@ -883,6 +904,11 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--profile-flows", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir and database")
+    parser.add_argument(
+        "--ratelimit-storage",
+        default=RATELIMIT_STORAGE,
+        help="SURVEY_RATELIMIT_STORAGE_URI of the server (its Redis database is emptied first)",
+    )
     args = parser.parse_args()
     if not (1 <= args.clients <= 512 and 0 < args.seconds <= 600):
         parser.error("--clients must be 1..512 and --seconds 0..600")
@@ -890,6 +916,8 @@ def main() -> int:
         os.environ["GUNICORN_WORKERS"] = str(args.workers)
     if args.threads is not None:
         os.environ["GUNICORN_THREADS"] = str(args.threads)
+    os.environ["SURVEY_RATELIMIT_STORAGE_URI"] = args.ratelimit_storage
+    reset_ratelimit_storage(args.ratelimit_storage)
     # Enough file descriptors for the clients, the server's sockets and SQLite.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4096)), hard))
@@ -915,7 +943,8 @@ def main() -> int:
         threads = os.environ.get("GUNICORN_THREADS", "default (1)")
         print(
             f"== gunicorn on {HOST}:{port}: workers={workers} threads={threads}; "
-            f"{args.clients} clients x {args.seconds:g} s; load {os.getloadavg()[0]:.2f}"
+            f"{args.clients} clients x {args.seconds:g} s; load {os.getloadavg()[0]:.2f}; "
+            f"rate limits counted in {args.ratelimit_storage}"
         )
         rng = random.Random(11)
         addresses = _addresses(args.clients, args.room_share, args.rooms, rng)
