@@ -85,7 +85,7 @@ def run_command(
     nice = current_app.config["PIPELINE_NICE"] if nice is None else nice
     if nice:
         # Attendees may be submitting while the job runs: their requests get the CPU first.
-        click.echo(f"Running at CPU priority nice {os.nice(nice)}, below the web app.")
+        click.echo(f"Tagging and workbooks at CPU priority +{nice}, below the web app.")
     engine = get_engine()
     total = pending_count(engine, full=full)
     done = 0
@@ -109,6 +109,7 @@ def run_command(
                 batch_size=batch_size,
                 progress=progress,
                 workers=workers,
+                nice=nice,
                 after_tagging=None if no_workbooks else _write_workbooks,
             )
         except PipelineLocked as locked:

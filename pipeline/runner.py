@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
@@ -325,6 +326,7 @@ def run_pipeline(
     progress: Callable[[int], None] | None = None,
     after_tagging: Callable[[Session], int] | None = None,
     workers: int = 1,
+    nice: int = 0,
 ) -> PipelineRun:
     """Tag what changed (everything with ``full``) and return the run's log row.
 
@@ -333,7 +335,10 @@ def run_pipeline(
     session it may read and write (committed when it returns); it returns the number of
     workbooks it wrote. ``workers`` > 1 tags in that many forked processes (for the nightly
     job; a run inside a web request keeps 1, tagging in-process); the rows written are the
-    same. Raises :class:`PipelineLocked` at once when another run holds the lock, and
+    same. ``nice`` lowers the CPU priority of the tagging and of ``after_tagging``, so web
+    requests come first; with a pool, this process stores each page at its own priority,
+    since a slowed process holding SQLite's write lock would keep every submission waiting.
+    Raises :class:`PipelineLocked` at once when another run holds the lock, and
     :class:`PipelineFailed` (with the failed log row) when the run fails.
     """
     if workers < 1:
@@ -347,7 +352,9 @@ def run_pipeline(
             # A pool only pays when there is more than a page to tag (an incremental run
             # usually has little or nothing); whatever arrives meanwhile is tagged in-process.
             if pending_count(engine, full=full) > batch_size:
-                pool = stack.enter_context(_pool(engine, workers))
+                pool = stack.enter_context(_pool(engine, workers, nice))
+        if pool is None:
+            _lower_priority(nice)
         try:
             stack.enter_context(pipeline_lock(engine))
         except PipelineLocked:
@@ -360,6 +367,8 @@ def run_pipeline(
                 if progress is not None:
                     progress(done)
             if after_tagging is not None:
+                if pool is not None:
+                    _lower_priority(nice)
                 with transaction(run.read) as session:
                     run.log.workbooks = after_tagging(session)
         except Exception as error:
@@ -403,7 +412,7 @@ def _refuse_if_locked(engine: Engine) -> None:
 
 
 @contextmanager
-def _pool(engine: Engine, workers: int) -> Iterator[Pool]:
+def _pool(engine: Engine, workers: int, nice: int) -> Iterator[Pool]:
     """A pool of ``workers`` processes forked from a warm tagger; terminated on the way out."""
     for text in _WARM_UP_TEXTS:
         # Only to load the tagger before the fork: a tagger that fails here fails again on
@@ -415,7 +424,7 @@ def _pool(engine: Engine, workers: int) -> Iterator[Pool]:
     gc.freeze()
     try:
         pool = multiprocessing.get_context("fork").Pool(
-            workers, initializer=_worker_start, initargs=(engine,)
+            workers, initializer=_worker_start, initargs=(engine, nice)
         )
     finally:
         gc.unfreeze()
@@ -426,9 +435,17 @@ def _pool(engine: Engine, workers: int) -> Iterator[Pool]:
         pool.join()
 
 
-def _worker_start(engine: Engine) -> None:
-    """In a pool worker: drop the connections inherited from the parent, unused and unclosed."""
+def _worker_start(engine: Engine, nice: int) -> None:
+    """In a pool worker: drop the connections inherited from the parent, unused and unclosed;
+    tag at the run's lowered priority."""
     engine.dispose(close=False)
+    _lower_priority(nice)
+
+
+def _lower_priority(nice: int) -> None:
+    """Lower this process's CPU priority by ``nice`` (0: leave it)."""
+    if nice:
+        os.nice(nice)
 
 
 def _workers_of(pool: Pool) -> list[Any]:

@@ -176,3 +176,14 @@ def test_a_run_killed_halfway_keeps_its_batches(
     tags = tags_by_response(app)
     assert len(tags) == tag_count(app) == total  # one row each: none lost, none twice
     assert all(tag.tagged_version == 1 for tag in tags.values())
+
+
+def test_run_says_it_lowers_its_cpu_priority(app: Flask, event: Event) -> None:
+    add_responses(app, event, 3)
+    command = [sys.executable, "-m", "flask", "--app=survey_app", "pipeline", "run", "--nice", "7"]
+    done = subprocess.run(
+        [*command, "--no-workbooks"], env=_env(app), capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Tagging and workbooks at CPU priority +7, below the web app." in done.stdout
+    assert "tagged 3 of 3" in done.stdout

@@ -383,9 +383,9 @@ def test_workers_write_the_same_rows_as_one_process(
     pools: list[int] = []
     start_pool = pipeline.runner._pool
 
-    def counted_pool(engine: object, workers: int) -> object:
+    def counted_pool(engine: object, workers: int, nice: int) -> object:
         pools.append(workers)
-        return start_pool(engine, workers)  # type: ignore[arg-type]
+        return start_pool(engine, workers, nice)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline.runner, "_pool", counted_pool)
 
@@ -411,6 +411,61 @@ def test_workers_write_the_same_rows_as_one_process(
     again = run_pipeline(engine_of(app), workers=2)
     assert (again.selected, again.tagged) == (0, 0)
     assert pools == [2]  # nothing to tag: no pool
+
+
+#: The priority a forked child started at, and how much its run lowers it (set in the child).
+_PRIORITY = {"base": 0, "nice": 0}
+
+
+def _checked_tag_page(page: object, threshold: float) -> object:
+    """The tagger's page function, refusing to tag at any priority but the lowered one."""
+    wanted = min(19, _PRIORITY["base"] + _PRIORITY["nice"])
+    if os.nice(0) != wanted:
+        raise ValueError(f"tagged at nice {os.nice(0)}, not {wanted}")
+    return _TAG_PAGE(page, threshold)  # type: ignore[arg-type]
+
+
+def _checked_store(run: object, rows: object) -> int:
+    """The runner's store, refusing to write at a lowered priority."""
+    if os.nice(0) != _PRIORITY["base"]:
+        raise ValueError(f"stored at nice {os.nice(0)}")
+    return _STORE(run, rows)  # type: ignore[arg-type]
+
+
+_TAG_PAGE, _STORE = pipeline.runner._tag_page, pipeline.runner._Run.store
+
+
+def _run_at_lowered_priority(engine: object, nice: int, answer: object) -> None:
+    """In a forked child: a pooled run that checks each process's priority as it goes."""
+    engine.dispose(close=False)  # type: ignore[attr-defined]
+    _PRIORITY.update(base=os.nice(0), nice=nice)
+    pipeline.runner._tag_page = _checked_tag_page  # type: ignore[assignment]
+    pipeline.runner._Run.store = _checked_store  # type: ignore[method-assign]
+    try:
+        log = run_pipeline(
+            engine,  # type: ignore[arg-type]
+            batch_size=7,
+            workers=2,
+            nice=nice,
+            after_tagging=lambda session: os.nice(0) - _PRIORITY["base"],
+        )
+        answer.put((log.status, log.tagged, log.workbooks))  # type: ignore[attr-defined]
+    except PipelineFailed as failed:
+        answer.put((failed.run.status, failed.run.error, None))  # type: ignore[attr-defined]
+
+
+def test_a_nice_run_tags_and_writes_workbooks_below_the_web_app_and_stores_at_its_own(
+    app: Flask, event: Event
+) -> None:
+    add_responses(app, event, 30, seed=5)
+    context = multiprocessing.get_context("fork")
+    answer = context.Queue()
+    child = context.Process(target=_run_at_lowered_priority, args=(engine_of(app), 4, answer))
+    child.start()
+    result = answer.get(timeout=120)
+    child.join(30)
+    assert result == ("succeeded", 30, min(4, 19 - os.nice(0)))
+    assert tag_count(app) == 30
 
 
 def test_a_failure_in_a_worker_fails_the_run_with_the_response(
