@@ -98,3 +98,10 @@ def test_store_keeps_the_most_recently_used_pages(app):
             page = store.page(name, render(name))
             assert page.startswith(name) and store.csrf_stand_in not in page
     assert renders == ["a", "b", "c", "b"]
+
+
+def test_head_answers_like_get(client, event):
+    for url in (FEEDBACK, INPUTS, GRID):
+        head = client.head(url)
+        assert head.status_code == 200, url
+        assert head.content_length == len(client.get(url).get_data())

@@ -153,7 +153,7 @@ def _blank_form(
 
 def _closed_page(event: Event) -> ResponseReturnValue | None:
     """The 'collection closed' page for a fresh visit to a closed event's form."""
-    if request.method == "GET" and not event.is_open:
+    if request.method != "POST" and not event.is_open:
         return render_template("attendee/closed.html", event=event), 403
     return None
 
@@ -187,7 +187,7 @@ def session_feedback(slug: str, code: str) -> ResponseReturnValue:
             "attendee/session_feedback.html", event=event, item=item, form=form, message=message
         )
 
-    if request.method == "GET":
+    if request.method != "POST":
         return _blank_form(event, None, SessionFeedbackForm, page)
     form = SessionFeedbackForm()
     key = _ensure_key(form)
@@ -223,7 +223,7 @@ def feedback_grid(slug: str) -> ResponseReturnValue:
             message=message,
         )
 
-    if request.method == "GET":
+    if request.method != "POST":
         return _blank_form(event, None, form_class, page)
     form = form_class()
     key = _ensure_key(form)
@@ -267,7 +267,7 @@ def policy_inputs(slug: str) -> ResponseReturnValue:
     def page(form: SubmissionForm, message: str | None = None) -> str:
         return render_template("attendee/inputs.html", event=event, form=form, message=message)
 
-    if request.method == "GET":
+    if request.method != "POST":
         chosen = request.args.get("theme")
         chosen = chosen if chosen in _theme_codes(event) else None
 
