@@ -1,8 +1,10 @@
-"""Helpers for the console's tests: organisers in the database, signing in and CSRF tokens."""
+"""Helpers for the console's tests: organisers, events and responses in the database, signing
+in and CSRF tokens."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,7 +13,7 @@ from werkzeug.test import TestResponse
 
 from survey_app.db import get_session
 from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
-from survey_app.models import Event, Organiser
+from survey_app.models import Event, Organiser, Response, ResponseTag, utcnow
 from survey_app.passwords import hash_password
 
 FIRST_SLUG = "2020-11-10-social-protection"
@@ -85,3 +87,50 @@ def add_event(app: Flask, slug: str, status: str = "open") -> Event:
         event = db.scalars(select(Event).where(Event.slug == slug)).one()
         db.expunge(event)
         return event
+
+
+OTHER_SLUG = "2021-05-20-other-dialogue"
+
+
+def add_response(
+    app: Flask, slug: str, kind: str = "input", tags: dict[str, Any] | None = None, **values: Any
+) -> int:
+    """Store one response in the event ``slug`` (first session or theme), with optional tags."""
+    with app.app_context():
+        db = get_session()
+        event = db.scalar(select(Event).where(Event.slug == slug))
+        if kind == "feedback":
+            values = {"session_id": event.feedback_sessions()[0].id, "overall": 4, **values}
+        else:
+            values = {"theme_id": event.themes[0].id, "text": "A policy input.", **values}
+        response = Response(event_id=event.id, kind=kind, **values)
+        db.add(response)
+        db.flush()
+        if tags is not None:
+            db.add(
+                ResponseTag(
+                    response_id=response.id,
+                    tagged_version=response.version or 1,
+                    tagger_version="test",
+                    tagged_at=utcnow(),
+                    **{"certainty": 0.5, "machine_scores": {}, "machine_evidence": {}, **tags},
+                )
+            )
+        db.commit()
+        return response.id
+
+
+def signed_in(app: Flask, client: FlaskClient, event: Event) -> FlaskClient:
+    """``client`` signed in as an organiser of the first event only."""
+    make_organiser(app, "org@example.org", PASSWORD, events=[event])
+    login(client, "org@example.org", PASSWORD)
+    return client
+
+
+def stranger(app: Flask) -> FlaskClient:
+    """A client signed in as an organiser of another event only."""
+    add_event(app, OTHER_SLUG)
+    make_organiser(app, "stranger@example.org", PASSWORD, events=[OTHER_SLUG])
+    other = app.test_client()
+    login(other, "stranger@example.org", PASSWORD)
+    return other

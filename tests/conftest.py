@@ -23,7 +23,7 @@ from survey_app.db import get_session
 from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
 from survey_app.models import Base, Event
 
-FIRST_SLUG = "2020-11-10-social-protection"
+from .admin_helpers import FIRST_SLUG, signed_in, stranger
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +101,18 @@ def event(app: Flask) -> Event:
         loaded = session.query(Event).filter_by(slug=FIRST_SLUG).one()
         session.expunge_all()
         return loaded
+
+
+@pytest.fixture
+def organiser_client(app: Flask, client: FlaskClient, event: Event) -> FlaskClient:
+    """A client signed in as an organiser of the first event."""
+    return signed_in(app, client, event)
+
+
+@pytest.fixture
+def stranger_client(app: Flask, event: Event) -> FlaskClient:
+    """A client signed in as an organiser of another event."""
+    return stranger(app)
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -19,8 +19,8 @@ from survey_app.admin import downloads
 from survey_app.db import get_session
 from survey_app.models import AuditEntry, Event, PipelineRun
 
+from .admin_helpers import OTHER_SLUG, add_event, add_response, stranger
 from .conftest import FIRST_SLUG
-from .test_admin_responses import OTHER_SLUG, add_other_event, add_response, signed_in, stranger
 
 SUMMARY = f"/admin/e/{FIRST_SLUG}/summary.xlsx"
 NIGHTLY = f"/admin/e/{FIRST_SLUG}/nightly.xlsx"
@@ -30,15 +30,9 @@ THEIRS = "Secret words of the other dialogue."
 
 
 @pytest.fixture
-def organiser_client(app: Flask, client: FlaskClient, event: Event) -> FlaskClient:
-    """A client signed in as an organiser of the first event."""
-    return signed_in(app, client, event)
-
-
-@pytest.fixture
 def two_events(app: Flask, event: Event) -> None:
     """Responses in the first event and in another one."""
-    add_other_event(app)
+    add_event(app, OTHER_SLUG)
     add_response(app, FIRST_SLUG, text=OURS, name="=HYPERLINK(1)", show_name=True)
     add_response(app, FIRST_SLUG, kind="feedback", most_useful=OURS, overall=5)
     add_response(app, OTHER_SLUG, text=THEIRS, name="Other person")

@@ -13,17 +13,11 @@ from survey_app.admin.queries import inputs_reviewed, rating_averages
 from survey_app.db import get_session
 from survey_app.models import Event
 
+from .admin_helpers import add_response, stranger
 from .conftest import FIRST_SLUG
-from .test_admin_responses import add_response, signed_in, stranger
 
 OVERVIEW = f"/admin/e/{FIRST_SLUG}/"
 REVIEWED = {"review_state": "confirmed", "reviewed_levels": [], "reviewed_groups": []}
-
-
-@pytest.fixture
-def organiser_client(app: Flask, client: FlaskClient, event: Event) -> FlaskClient:
-    """A client signed in as an organiser of the first event."""
-    return signed_in(app, client, event)
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient, event: Event):

@@ -11,18 +11,12 @@ from sqlalchemy.orm import selectinload
 from survey_app.db import get_session
 from survey_app.models import AuditEntry, Event, Response
 
+from .admin_helpers import stranger
 from .conftest import FIRST_SLUG
 from .form_helpers import fresh_form
-from .test_admin_responses import signed_in, stranger
 
 FEEDBACK = f"/admin/e/{FIRST_SLUG}/paper/feedback"
 INPUT = f"/admin/e/{FIRST_SLUG}/paper/input"
-
-
-@pytest.fixture
-def organiser_client(app: Flask, client: FlaskClient, event: Event) -> FlaskClient:
-    """A client signed in as an organiser of the first event."""
-    return signed_in(app, client, event)
 
 
 def stored(app: Flask) -> list[Response]:

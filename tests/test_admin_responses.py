@@ -3,89 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from survey_app.db import get_session
-from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
-from survey_app.models import Event, Response, ResponseTag, utcnow
+from survey_app.models import Event, Response
 
-from .admin_helpers import PASSWORD, login, make_organiser
+from .admin_helpers import OTHER_SLUG, add_event, add_response
 from .conftest import FIRST_SLUG
-
-OTHER_SLUG = "2021-05-20-other-dialogue"
-
-
-def add_other_event(app: Flask) -> Event:
-    """A second event (same agenda, another slug) that the tests' organiser cannot see."""
-    text = FIRST_EVENT_FILE.read_text("utf-8").replace(FIRST_SLUG, OTHER_SLUG)
-    with app.app_context():
-        db = get_session()
-        apply_event(db, parse_event_yaml(text), status="open")
-        db.commit()
-        other = db.scalar(select(Event).where(Event.slug == OTHER_SLUG))
-        db.expunge_all()
-        return other
-
-
-def add_response(
-    app: Flask, slug: str, kind: str = "input", tags: dict[str, Any] | None = None, **values: Any
-) -> int:
-    """Store one response in the event ``slug`` (first session or theme), with optional tags."""
-    with app.app_context():
-        db = get_session()
-        event = db.scalar(select(Event).where(Event.slug == slug))
-        if kind == "feedback":
-            values = {"session_id": event.feedback_sessions()[0].id, "overall": 4, **values}
-        else:
-            values = {"theme_id": event.themes[0].id, "text": "A policy input.", **values}
-        response = Response(event_id=event.id, kind=kind, **values)
-        db.add(response)
-        db.flush()
-        if tags is not None:
-            db.add(
-                ResponseTag(
-                    response_id=response.id,
-                    tagged_version=response.version or 1,
-                    tagger_version="test",
-                    tagged_at=utcnow(),
-                    **{"certainty": 0.5, "machine_scores": {}, "machine_evidence": {}, **tags},
-                )
-            )
-        db.commit()
-        return response.id
-
-
-def signed_in(app: Flask, client: FlaskClient, event: Event) -> FlaskClient:
-    """``client`` signed in as an organiser of the first event only."""
-    make_organiser(app, "org@example.org", PASSWORD, events=[event])
-    login(client, "org@example.org", PASSWORD)
-    return client
-
-
-def stranger(app: Flask) -> FlaskClient:
-    """A client signed in as an organiser of another event only."""
-    add_other_event(app)
-    make_organiser(app, "stranger@example.org", PASSWORD, events=[OTHER_SLUG])
-    other = app.test_client()
-    login(other, "stranger@example.org", PASSWORD)
-    return other
-
-
-@pytest.fixture
-def organiser_client(app: Flask, client: FlaskClient, event: Event) -> FlaskClient:
-    """A client signed in as an organiser of the first event."""
-    return signed_in(app, client, event)
-
-
-@pytest.fixture
-def stranger_client(app: Flask, event: Event) -> FlaskClient:
-    """A client signed in as an organiser of another event."""
-    return stranger(app)
 
 
 def row_ids(html: str) -> set[int]:
@@ -116,7 +42,7 @@ def test_organisers_of_other_events_get_404(app: Flask, stranger_client: FlaskCl
 def test_a_response_of_another_event_is_404_under_this_one(
     app: Flask, organiser_client: FlaskClient
 ):
-    add_other_event(app)
+    add_event(app, OTHER_SLUG)
     foreign = add_response(app, OTHER_SLUG)
     assert organiser_client.get(f"/admin/e/{FIRST_SLUG}/responses/{foreign}").status_code == 404
 

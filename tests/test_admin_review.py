@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
@@ -13,24 +12,11 @@ from pipeline import TAGGER_VERSION
 from survey_app.db import get_session
 from survey_app.models import AuditEntry, Event, Organiser, Response, ResponseTag
 
-from .admin_helpers import csrf_token
+from .admin_helpers import add_response, csrf_token
 from .conftest import FIRST_SLUG
-from .test_admin_responses import add_response, signed_in, stranger
 
 QUEUE = f"/admin/e/{FIRST_SLUG}/review"
 STIMULUS_TEXT = "Wage subsidies and social insurance contribution waivers kept workers in jobs."
-
-
-@pytest.fixture
-def organiser_client(app: Flask, client: FlaskClient, event: Event) -> FlaskClient:
-    """A client signed in as an organiser of the first event."""
-    return signed_in(app, client, event)
-
-
-@pytest.fixture
-def stranger_client(app: Flask, event: Event) -> FlaskClient:
-    """A client signed in as an organiser of another event."""
-    return stranger(app)
 
 
 def review_url(ident: int) -> str:

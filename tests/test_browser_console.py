@@ -18,9 +18,8 @@ from pipeline.runner import run_pipeline
 from survey_app.db import get_session
 from survey_app.models import Event, ResponseTag
 
-from .admin_helpers import PASSWORD, make_organiser
+from .admin_helpers import PASSWORD, add_response, make_organiser
 from .conftest import FIRST_SLUG
-from .test_admin_responses import add_response
 
 STIMULUS_TEXT = "Wage subsidies and social insurance contribution waivers kept workers in jobs."
 VIRUS_TEXT = "Many workers fell ill with the virus and could not pay for treatment."
