@@ -134,10 +134,9 @@ class CellMaker:
         """
         if value is None:
             return None
-        kind = type(value)
-        if kind is str:
+        if type(value) is str:
             return self._text(ws, value, style)
-        if kind is int or kind is float or kind is bool or kind is Decimal:
+        if isinstance(value, int | float | Decimal):
             return value if style == "plain" else self._cell(ws, value, style, False)
         if isinstance(value, list | tuple | set | frozenset):
             return self._text(ws, ", ".join(str(item) for item in value), style)
@@ -147,8 +146,6 @@ class CellMaker:
             return self._cell(ws, value, "datetime", False)
         if isinstance(value, date):
             return self._cell(ws, value, "date", False)
-        if isinstance(value, int | float | Decimal):
-            return value if style == "plain" else self._cell(ws, value, style, False)
         return self._text(ws, str(value), style)
 
     def _text(self, ws: WriteOnlyWorksheet, value: str, style: str) -> Any:
