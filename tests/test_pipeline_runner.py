@@ -236,15 +236,21 @@ def test_reviewed_tags_survive_a_full_run(app: Flask, event: Event) -> None:
     assert kept.levels == ["containment", "virus"]  # but the review is what counts
 
 
-def _make_the_26th_of_40_fail(app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch) -> int:
-    """Add 40 responses and make the tagger raise on the 26th; returns its id."""
-    add_responses(app, event, 40)
-    marker = "This answer makes the tagger fail."
+def _add_with_marked(app: Flask, event: Event, count: int, index: int, marker: str) -> int:
+    """Add ``count`` responses and give the one at ``index`` the answer ``marker``; its id."""
+    add_responses(app, event, count)
     with _write(app) as session:
         ids = list(session.scalars(select(Response.id).order_by(Response.id)))
-        failing = session.get(Response, ids[25])
-        setattr(failing, "text" if failing.kind == "input" else "most_useful", marker)
+        marked = session.get(Response, ids[index])
+        setattr(marked, "text" if marked.kind == "input" else "most_useful", marker)
         session.commit()
+    return ids[index]
+
+
+def _make_the_26th_of_40_fail(app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Add 40 responses and make the tagger raise on the 26th; returns its id."""
+    marker = "This answer makes the tagger fail."
+    failing_id = _add_with_marked(app, event, 40, 25, marker)
 
     def tag_or_fail(text: str) -> object:
         if text == marker:
@@ -252,7 +258,7 @@ def _make_the_26th_of_40_fail(app: Flask, event: Event, monkeypatch: pytest.Monk
         return tag_text(text)
 
     monkeypatch.setattr(pipeline.runner, "tag_text", tag_or_fail)
-    return ids[25]
+    return failing_id
 
 
 def test_failed_run_is_logged_and_keeps_committed_batches(
@@ -489,13 +495,8 @@ def test_a_failure_in_a_worker_fails_the_run_with_the_response(
 def test_a_worker_that_dies_fails_the_run_instead_of_hanging(
     app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    add_responses(app, event, 30)
     marker = "This answer kills the worker."
-    with _write(app) as session:
-        ids = list(session.scalars(select(Response.id).order_by(Response.id)))
-        failing = session.get(Response, ids[15])
-        setattr(failing, "text" if failing.kind == "input" else "most_useful", marker)
-        session.commit()
+    _add_with_marked(app, event, 30, 15, marker)
 
     def tag_or_die(text: str) -> object:
         if text == marker:
