@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import EmailField, HiddenField, PasswordField
@@ -14,6 +13,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from ..db import get_session
 from ..events import EventFileError, EventSpec, parse_event_yaml
+from ..forms import AppForm
 from ..models import Event
 from ..passwords import MAX_LENGTH
 
@@ -26,7 +26,7 @@ def normalise_email(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     """Sign-in with email and password."""
 
     email = EmailField(
@@ -40,13 +40,13 @@ class LoginForm(FlaskForm):
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AppForm):
     """Opens or closes an event's collection (one button per target status)."""
 
     status = HiddenField(validators=[AnyOf(["open", "closed"])])
 
 
-class EventUploadForm(FlaskForm):
+class EventUploadForm(AppForm):
     """An event YAML file, checked as ``flask events load`` checks it.
 
     With ``slug`` the file must update that event; without, it must create a new one.

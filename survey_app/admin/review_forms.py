@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired
 
 from .. import labels
 from ..attendee.forms import MultiCheckboxField, PolicyInputForm, SessionFeedbackForm
+from ..forms import AppForm
 
 #: Names of the languages in themselves, as a language menu shows them.
 LANGUAGE_NAMES = (SelectChoice("en", "English"), SelectChoice("zh", "中文"))
@@ -20,7 +20,7 @@ REVIEW_ACTIONS = ("confirm", "change", "spam", "test", "active")
 RETURN_TO = ("detail", "queue")
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(AppForm):
     """Review one response; the check boxes only accept the codes of the vocabulary."""
 
     action = StringField(validators=[InputRequired(), AnyOf(REVIEW_ACTIONS)])

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel.support import Translations
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -24,7 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import labels
 from ..config import SHORT_TEXT_MAX, TEXT_MAX
-from ..i18n import current_language, wtforms_messages
+from ..forms import AppForm
 
 RATING_CHOICES = [SelectChoice(value, str(value)) for value in range(1, 6)]
 
@@ -85,12 +83,8 @@ class RespondentMixin:
     show_name = BooleanField(_l("My name may appear with my words in the summaries."))
 
 
-class SubmissionForm(FlaskForm):
+class SubmissionForm(AppForm):
     """Carries the one-time key that makes a double post store one response."""
-
-    class Meta:
-        def get_translations(self, form: Form) -> Translations:
-            return wtforms_messages(current_language())
 
     submission_key = HiddenField(validators=[Optional(), Length(max=64)])
 
@@ -150,5 +144,5 @@ def grid_field(code: str, question: str) -> str:
     return f"{question}__{code.replace('-', '_')}"
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(AppForm):
     """Confirms withdrawing an answer (CSRF only)."""
