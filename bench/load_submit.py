@@ -577,28 +577,30 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def server_cpu(server: subprocess.Popen) -> dict[int, float]:
-    """CPU seconds (user + system) of the gunicorn master and each of its workers, by pid."""
+def server_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds (user + system) the gunicorn master and all its workers have used so far.
+
+    A worker recycled after ``max_requests`` is counted too: once the master reaps it, its
+    time shows in the master's children's time (cutime, cstime).
+    """
     ticks = os.sysconf("SC_CLK_TCK")
-    pids = [server.pid]
+
+    def fields(pid: int) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    master = fields(server.pid)
+    total = sum(int(value) for value in master[11:15]) / ticks
     try:
         children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-        pids += [int(pid) for pid in children]
     except OSError:
-        pass
-    usage = {}
-    for pid in pids:
+        children = []
+    for pid in children:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            worker = fields(int(pid))
         except OSError:
-            continue
-        usage[pid] = (int(fields[11]) + int(fields[12])) / ticks
-    return usage
-
-
-def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
-    """Server CPU seconds between two readings (workers recycled meanwhile are missed)."""
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+            continue  # exited since the list was read; its time is in the master's cutime
+        total += (int(worker[11]) + int(worker[12])) / ticks
+    return total
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -983,7 +985,7 @@ def main() -> int:
                 themes,
                 1,
             )
-            health_cpu = cpu_used(cpu_before, server_cpu(server))
+            health_cpu = server_cpu(server) - cpu_before
             health_rps = health.window_requests / window
             print(
                 f"\n== /healthz baseline: {health.window_requests} requests in {window:g} s = "
@@ -1007,7 +1009,7 @@ def main() -> int:
         if pipeline is not None:
             pipeline.stop.set()
             pipeline.join(600)
-        flow_cpu = cpu_used(cpu_before, server_cpu(server))
+        flow_cpu = server_cpu(server) - cpu_before
         flows_s = stats.window_flows / window
         rps = stats.window_requests / window
         print(

@@ -35,7 +35,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "RETENTION_DAYS": int(env.get("SURVEY_RETENTION_DAYS", "365")),
         "RATELIMIT_STORAGE_URI": env.get("SURVEY_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("SURVEY_RATELIMIT_ENABLED"), True),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Off: the X-RateLimit headers cost two more trips to Redis on every post. A refused
+        # post still says when to come back (Retry-After, see errors.py).
+        "RATELIMIT_HEADERS_ENABLED": False,
         # Per client address. A whole room may share one public address, so the limit on
         # submissions is far above what a room sends and only stops floods.
         "RATELIMIT_SUBMIT": env.get("SURVEY_RATELIMIT_SUBMIT", "600 per minute; 20000 per day"),

@@ -4,13 +4,15 @@ Plain SQLAlchemy 2.0 (not Flask-SQLAlchemy) so that ``pipeline/`` and ``exports/
 a session without an app. In a request, :func:`get_session` gives one session per app
 context; it begins ``IMMEDIATE`` on SQLite for requests that write, so concurrent
 submissions queue on the busy timeout instead of failing with "database is locked".
+The attendee forms read first and take that lock only to store (:func:`reads_first`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
@@ -20,6 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 #: How long a SQLite writer waits for the lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -74,6 +78,33 @@ def get_session() -> Session:
         factories = current_app.extensions["survey_db"]
         g.db_session = factories["write" if write else "read"]()
     return g.db_session
+
+
+def reads_first(view: View) -> View:
+    """Give a view that writes a reading session; it calls :func:`begin_write` to store.
+
+    On SQLite only one writer runs at a time. A post that loads its event and validates its
+    form inside a write transaction makes every other post wait that long; one that reads
+    first holds the lock only while it stores.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "db_session" not in g:
+            g.db_session = current_app.extensions["survey_db"]["read"]()
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def begin_write(session: Session) -> None:
+    """End the session's reading transaction and begin a writing one (IMMEDIATE on SQLite).
+
+    Whatever the caller reads from here on is read under the write lock, so it is current
+    and the commit cannot fail for a stale snapshot. Loaded objects stay usable.
+    """
+    session.commit()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 @contextmanager

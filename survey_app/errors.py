@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, current_app, g, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .db import get_session
+from .extensions import limiter
 
 
 def _discard_session() -> None:
@@ -32,13 +36,27 @@ def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
     return html, 503, {"Retry-After": "10"}
 
 
+def retry_after() -> str:
+    """Seconds until the limit this request broke lets the address send again.
+
+    Worked out only for a refused request: the limiter's X-RateLimit headers are off, as
+    they would cost two more trips to the counts' store on every accepted post.
+    """
+    breached = limiter.current_limit
+    if breached is None:
+        return "60"
+    reset_time = breached.window[0]
+    return str(max(1, math.ceil(reset_time - time.time())))
+
+
 def init_app(app: Flask) -> None:
     """Render HTTP errors with our layout and roll back the session on a server error."""
     app.register_error_handler(OperationalError, database_unavailable)
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> tuple[str, int]:
-        return render_template("error.html", error=error), error.code or 500
+    def _http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+        headers = {"Retry-After": retry_after()} if error.code == 429 else {}
+        return render_template("error.html", error=error), error.code or 500, headers
 
     @app.errorhandler(500)
     def _server_error(error: Exception) -> tuple[str, int]:

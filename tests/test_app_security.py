@@ -69,8 +69,12 @@ def test_submissions_are_rate_limited_per_address(tmp_path, event, app):
     )
     client = limited.test_client()
     url = "/e/2020-11-10-social-protection/inputs"
-    codes = [client.post(url, data={}).status_code for _ in range(4)]
-    assert codes == [400, 400, 400, 429]
+    answers = [client.post(url, data={}) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 429]
+    assert "X-RateLimit-Remaining" not in answers[0].headers
+    # The refused attendee is told when the minute's window lets them send again.
+    assert 1 <= int(answers[3].headers["Retry-After"]) <= 60
+    assert "Too many" in answers[3].get_data(as_text=True)
     other = client.post(url, data={}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert other.status_code == 400
     assert client.get(url).status_code == 200

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 
-from survey_app.db import make_engine, session_factory
+from survey_app.db import begin_write, make_engine, session_factory
 from survey_app.models import Base, Series
 
 
@@ -48,4 +49,36 @@ def test_concurrent_read_modify_write_never_locks(tmp_path: Path):
     assert errors == []
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM series")).scalar() == 120
+    engine.dispose()
+
+
+def _try_write_lock(path: Path) -> bool:
+    """Whether another connection could take the write lock right now (no waiting)."""
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return False
+    finally:
+        other.close()
+
+
+def test_a_post_reads_without_the_write_lock_and_holds_it_only_to_store(tmp_path: Path):
+    """What ``reads_first`` views do: read, then ``begin_write``, store, commit."""
+    path = tmp_path / "r.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    with session_factory(engine)() as session:
+        session.scalar(select(func.count()).select_from(Series))
+        assert _try_write_lock(path), "reading took the write lock"
+        begin_write(session)
+        assert not _try_write_lock(path), "begin_write did not take the write lock"
+        session.add(Series(slug="s", title_en="t", title_zh="t"))
+        session.commit()
+        assert _try_write_lock(path)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM series")).scalar() == 1
     engine.dispose()

@@ -53,4 +53,7 @@ class BlankForms:
 
 def blank_forms() -> BlankForms:
     """The current app's store (one per app, so test apps never share pages)."""
-    return current_app.extensions.setdefault("blank_forms", BlankForms())
+    store = current_app.extensions.get("blank_forms")
+    if store is None:
+        store = current_app.extensions["blank_forms"] = BlankForms()
+    return store

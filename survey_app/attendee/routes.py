@@ -9,10 +9,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
-from ..db import get_session
+from ..db import begin_write, get_session, reads_first
 from ..extensions import csrf, limiter
 from ..i18n import current_language
 from ..models import AgendaSession, Event, Response, Theme
@@ -27,6 +27,7 @@ from .forms import (
     grid_field,
     grid_form_class,
 )
+from .published import published_events
 
 # The forms check their own CSRF token, so a stale token returns the form with the
 # attendee's text and a message instead of a bare error page.
@@ -41,15 +42,19 @@ def _submit_limit() -> str:
 submit_limit = limiter.limit(_submit_limit, methods=["POST"])
 
 
-def _event_or_404(slug: str, *, agenda: bool = False) -> Event:
-    """The event of a public page; ``agenda`` also loads every session's people at once."""
-    query = select(Event).where(Event.slug == slug, Event.status != "draft")
-    if agenda:
-        query = query.options(selectinload(Event.sessions).selectinload(AgendaSession.people))
-    event = get_session().scalar(query)
+def _event_or_404(slug: str) -> Event:
+    """The event of a public page, with its agenda and themes (see :mod:`.published`)."""
+    event = published_events().get(get_session(), slug)
     if event is None:
         abort(404, description=_("There is no event at this address."))
     return event
+
+
+def _topic(event: Event, response: Response) -> AgendaSession | Theme | None:
+    """The session or theme ``response`` answers, from the event's agenda (no query)."""
+    if response.session_id is not None:
+        return next((item for item in event.sessions if item.id == response.session_id), None)
+    return next((theme for theme in event.themes if theme.id == response.theme_id), None)
 
 
 def _feedback_session_or_404(event: Event, code: str) -> AgendaSession:
@@ -110,6 +115,7 @@ def _submit(
         return None, _("Please check the answers marked below."), 400
     db = get_session()
     try:
+        begin_write(db)
         token = store(db)
         db.commit()
     except _Refused as refusal:
@@ -170,11 +176,12 @@ def index() -> ResponseReturnValue:
 @bp.get("/e/<slug>/")
 def agenda(slug: str) -> ResponseReturnValue:
     """Show the agenda with a feedback link on each session that takes feedback."""
-    return render_template("attendee/agenda.html", event=_event_or_404(slug, agenda=True))
+    return render_template("attendee/agenda.html", event=_event_or_404(slug))
 
 
 @bp.route("/e/<slug>/sessions/<code>/feedback", methods=["GET", "POST"])
 @submit_limit
+@reads_first
 def session_feedback(slug: str, code: str) -> ResponseReturnValue:
     """Give feedback on one session (the link a QR code on its slides carries)."""
     event = _event_or_404(slug)
@@ -205,6 +212,7 @@ def session_feedback(slug: str, code: str) -> ResponseReturnValue:
 
 @bp.route("/e/<slug>/feedback", methods=["GET", "POST"])
 @submit_limit
+@reads_first
 def feedback_grid(slug: str) -> ResponseReturnValue:
     """Rate every session attended on one page; stored as one feedback per session."""
     event = _event_or_404(slug)
@@ -253,6 +261,7 @@ def feedback_grid(slug: str) -> ResponseReturnValue:
 
 @bp.route("/e/<slug>/inputs", methods=["GET", "POST"])
 @submit_limit
+@reads_first
 def policy_inputs(slug: str) -> ResponseReturnValue:
     """Send a policy input on one of the event's themes."""
     event = _event_or_404(slug)
@@ -312,7 +321,10 @@ def thanks(slug: str, token: str) -> ResponseReturnValue:
     event = _event_or_404(slug)
     response = _response_or_404(event, token)
     links = [
-        (item, public_url(".amend", slug=slug, token=operations.edit_token(_secret(), key)))
+        (
+            _topic(event, item),
+            public_url(".amend", slug=slug, token=operations.edit_token(_secret(), key)),
+        )
         for item in operations.siblings(get_session(), response)
         if (key := item.submission_key)
     ]
@@ -321,6 +333,7 @@ def thanks(slug: str, token: str) -> ResponseReturnValue:
 
 @bp.route("/e/<slug>/r/<token>", methods=["GET", "POST"])
 @submit_limit
+@reads_first
 def amend(slug: str, token: str) -> ResponseReturnValue:
     """Read, amend or withdraw one's own answer while the event is open."""
     event = _event_or_404(slug)
@@ -342,6 +355,7 @@ def amend(slug: str, token: str) -> ResponseReturnValue:
     elif request.method == "POST":
 
         def store(db: Session) -> str:
+            db.refresh(response)  # as it stands under the write lock: the version is right
             answers = operations.clean_answers(form.data, fields)
             if response.kind == "input":
                 answers["theme_id"] = _theme(event, form.theme.data).id
@@ -356,6 +370,7 @@ def amend(slug: str, token: str) -> ResponseReturnValue:
         "attendee/amend.html",
         event=event,
         response=response,
+        topic=_topic(event, response),
         form=form,
         withdraw_form=WithdrawForm(),
         saved=saved,
@@ -366,13 +381,17 @@ def amend(slug: str, token: str) -> ResponseReturnValue:
 
 @bp.post("/e/<slug>/r/<token>/withdraw")
 @submit_limit
+@reads_first
 def withdraw(slug: str, token: str) -> ResponseReturnValue:
     """Withdraw one's answer; it is kept as a version but no longer counted."""
     event = _event_or_404(slug)
     response = _response_or_404(event, token)
     if not WithdrawForm().validate_on_submit():
         abort(400)
+    db = get_session()
+    begin_write(db)
+    db.refresh(response)
     if event.is_open and response.status == "active":
         response.withdraw()
-        get_session().commit()
+    db.commit()
     return redirect(url_for(".amend", slug=slug, token=token))

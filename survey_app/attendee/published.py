@@ -1,0 +1,74 @@
+"""The events attendees see, loaded once per process and version of the event.
+
+Every attendee request needs its event with the agenda and the themes. Loading them through
+the ORM costs more than the rest of a form post, yet they change only when the event file is
+loaded again or collection opens or closes, and each of those changes the event's
+``updated_at`` (and the second its status). So a request reads just the event's id, status and
+``updated_at`` and takes the rest from a copy kept in the process, loaded again when any of
+the three differs.
+
+The copies are detached from every session: they were loaded with everything the attendee
+pages show, and views use them to read (their ids go into new rows; they are never attached
+to a request's session).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import AgendaSession, Event
+
+
+class PublishedEvents:
+    """Per-process copies of events that are not drafts, keyed by slug."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, tuple[tuple[Any, ...], Event]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, db: Session, slug: str) -> Event | None:
+        """The event at ``slug`` as it stands in ``db`` now, or None if it is not published."""
+        row = db.execute(
+            select(Event.id, Event.status, Event.updated_at).where(
+                Event.slug == slug, Event.status != "draft"
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        version = tuple(row)
+        with self._lock:
+            kept = self._events.get(slug)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        event = self._load(version[0])
+        if event is None or (event.id, event.status, event.updated_at) != version:
+            # Changed between the two reads: use this copy once, keep none.
+            return event
+        with self._lock:
+            self._events[slug] = (version, event)
+        return event
+
+    def _load(self, event_id: int) -> Event | None:
+        """Load the event with everything attendee pages show, in a session of its own."""
+        with current_app.extensions["survey_db"]["read"]() as session:
+            return session.scalar(
+                select(Event)
+                .where(Event.id == event_id)
+                .options(
+                    selectinload(Event.sessions).selectinload(AgendaSession.people),
+                    selectinload(Event.themes),
+                )
+            )
+
+
+def published_events() -> PublishedEvents:
+    """The current app's copies (one store per app, so test apps never share them)."""
+    store = current_app.extensions.get("published_events")
+    if store is None:
+        store = current_app.extensions["published_events"] = PublishedEvents()
+    return store
