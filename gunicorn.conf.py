@@ -24,7 +24,7 @@ limit_request_line = 8190
 limit_request_fields = 100
 # Load the app before forking: the tagger's dictionaries are shared copy-on-write.
 preload_app = True
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Behind a TLS-terminating proxy on the same host; see SURVEY_TRUSTED_PROXIES for ProxyFix.

@@ -10,6 +10,7 @@ The attendee forms read first and take that lock only to store (:func:`reads_fir
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -17,7 +18,10 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from .sqlite_turns import TurnTakingConnection
 
 #: How long a SQLite writer waits for the lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -26,22 +30,33 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; on SQLite turn on WAL, foreign keys and our own BEGIN."""
+def make_engine(
+    url: str, *, sqlite_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+) -> Engine:
+    """Create an engine; on SQLite turn on WAL, foreign keys, our own BEGIN and writers' turns."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {}).update(
-            {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+            {
+                "timeout": sqlite_timeout_ms / 1000,
+                "check_same_thread": False,
+                "factory": TurnTakingConnection,
+            }
         )
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, parsed.database, sqlite_timeout_ms)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    """Apply SQLAlchemy's documented recipe for SQLite transactions (BEGIN emitted by us)."""
+def _configure_sqlite(engine: Engine, database: str | None, timeout_ms: int) -> None:
+    """Apply SQLAlchemy's documented recipe for SQLite transactions (BEGIN emitted by us).
+
+    A transaction begun IMMEDIATE first waits for its turn among our writers
+    (:mod:`.sqlite_turns`); reading transactions never wait.
+    """
+    on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -49,15 +64,30 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        if on_disk:
+            dbapi_connection.open_turns(database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "DEFERRED":
+            conn.exec_driver_sql("BEGIN DEFERRED")
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        try:
+            dbapi_connection.take_turn(timeout_ms / 1000)
+        except sqlite3.OperationalError as error:
+            # As SQLAlchemy wraps the driver's own "database is locked".
+            raise OperationalError(f"BEGIN {mode}", None, error) from None
+        try:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            dbapi_connection.end_turn()
+            raise
 
 
 def session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:

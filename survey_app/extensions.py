@@ -16,6 +16,12 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+@limiter.request_filter
+def _reading_is_not_limited() -> bool:
+    """Only posts are limited (every limit says so): skip the limiter's work on the rest."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
 def select_locale() -> str:
     """``?lang=`` (remembered in the session), else the browser's Accept-Language."""
     chosen = request.args.get("lang")

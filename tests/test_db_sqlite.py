@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from survey_app.db import begin_write, make_engine, session_factory
 from survey_app.models import Base, Series
@@ -81,4 +84,81 @@ def test_a_post_reads_without_the_write_lock_and_holds_it_only_to_store(tmp_path
         assert _try_write_lock(path)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM series")).scalar() == 1
+    engine.dispose()
+
+
+def _turn_is_free(path: Path) -> bool:
+    """Whether no connection of ours holds the writers' turn on the database at ``path``."""
+    with open(f"{path}-writers", "a+b") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(probe, fcntl.LOCK_UN)
+        return True
+
+
+def test_writers_take_turns_and_the_next_one_goes_when_the_last_ends(tmp_path: Path):
+    path = tmp_path / "t.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    writer = session_factory(engine, write=True)
+    began = threading.Event()
+
+    def second_writer() -> None:
+        with writer() as session:
+            session.connection()  # BEGIN IMMEDIATE: waits for its turn
+            began.set()
+            session.add(Series(slug="second", title_en="t", title_zh="t"))
+            session.commit()
+
+    with session_factory(engine)() as reader:
+        reader.scalar(select(func.count()).select_from(Series))
+        assert _turn_is_free(path), "a reading transaction took the writers' turn"
+    with writer() as first:
+        first.add(Series(slug="first", title_en="t", title_zh="t"))
+        first.flush()
+        assert not _turn_is_free(path)
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        assert not began.wait(0.3), "the second writer began while the first was writing"
+        first.commit()
+    assert began.wait(10), "the second writer never had its turn"
+    thread.join(10)
+    assert _turn_is_free(path)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM series")).scalar() == 2
+    engine.dispose()
+
+
+def test_the_turn_is_given_back_by_rollback_and_by_a_failed_statement(tmp_path: Path):
+    path = tmp_path / "g.sqlite3"
+    engine = make_engine(f"sqlite:///{path}", sqlite_timeout_ms=200)
+    Base.metadata.create_all(engine)
+    writer = session_factory(engine, write=True)
+    with writer() as session:
+        session.connection()
+        session.rollback()
+        with writer() as other:
+            other.connection()  # would time out if the rollback had kept the turn
+            other.execute(insert(Series).values(slug="a", title_en="t", title_zh="t"))
+            with pytest.raises(IntegrityError):
+                other.execute(insert(Series).values(slug="a", title_en="t", title_zh="t"))
+            other.rollback()
+        session.execute(insert(Series).values(slug="b", title_en="t", title_zh="t"))
+        session.commit()
+    engine.dispose()
+
+
+def test_a_writer_that_keeps_the_turn_too_long_gets_database_is_locked(tmp_path: Path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'l.sqlite3'}", sqlite_timeout_ms=200)
+    Base.metadata.create_all(engine)
+    writer = session_factory(engine, write=True)
+    with writer() as slow, writer() as waiting:
+        slow.connection()
+        with pytest.raises(OperationalError, match="database is locked"):
+            waiting.connection()
+        slow.rollback()
+        waiting.rollback()
+        waiting.connection()  # free again
     engine.dispose()
