@@ -941,7 +941,7 @@ def main() -> int:
         port = free_port()
         env = server_env(url, tmp, secret, port)
         server = start_server(env, tmp / "gunicorn.log", port)
-        workers = os.environ.get("GUNICORN_WORKERS", f"default ({os.cpu_count()}*2+1)")
+        workers = os.environ.get("GUNICORN_WORKERS", f"default ({os.cpu_count()}+1)")
         threads = os.environ.get("GUNICORN_THREADS", "default (1)")
         print(
             f"== gunicorn on {HOST}:{port}: workers={workers} threads={threads}; "
