@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
+from survey_app.attendee import operations
 from survey_app.db import get_session
 from survey_app.models import Response
 
@@ -90,6 +93,31 @@ def test_double_post_stores_one_response(app, client, event):
     second = client.post(URL, data=data)
     assert first.status_code == second.status_code == 302
     assert first.location == second.location
+    assert count(app) == 1
+
+
+def test_the_same_form_sent_twice_at_once_stores_one_response(app, event):
+    """Both posts race to insert: the unique key lets one in and answers both with it."""
+    factory = app.extensions["survey_db"]["write"]
+    item = event.sessions[0]
+    barrier = threading.Barrier(2)
+    results: list[operations.Stored] = []
+
+    def send() -> None:
+        with app.app_context(), factory() as db:
+            values = operations.response_values(item, {"overall": 4}, "en", "web")
+            barrier.wait()
+            results.append(operations.store_response(db, "secret", "same-key", values))
+            db.commit()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(result.created for result in results) == [False, True]
+    assert results[0].response_id == results[1].response_id
+    assert results[0].token == results[1].token
     assert count(app) == 1
 
 

@@ -44,13 +44,13 @@ def store_paper(db: Session, event: Event, key: str, values: dict[str, Any]) -> 
             "paper_entry",
             organiser=organiser(),
             event=event,
-            response_id=stored.response.id,
-            kind=stored.response.kind,
+            response_id=stored.response_id,
+            kind=values["kind"],
         )
-        flash(_("Paper form saved as response %(id)d.", id=stored.response.id), "success")
+        flash(_("Paper form saved as response %(id)d.", id=stored.response_id), "success")
     else:
         flash(
-            _("This form was already saved as response %(id)d.", id=stored.response.id), "success"
+            _("This form was already saved as response %(id)d.", id=stored.response_id), "success"
         )
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,16 +62,11 @@ def clean_answers(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, An
 
 @dataclass(frozen=True)
 class Stored:
-    """A stored response and its amend token; ``created`` is False for a repeated post."""
+    """A stored response's id and amend token; ``created`` is False for a repeated post."""
 
-    response: Response
+    response_id: int
     token: str
     created: bool
-
-
-def find_by_key(db: Session, submission_key: str) -> Response | None:
-    """The response stored under a form's one-time key, if any."""
-    return db.scalar(select(Response).where(Response.submission_key == submission_key))
 
 
 def find_by_token(db: Session, event: Event, token: str) -> Response | None:
@@ -89,23 +86,25 @@ def store_response(
 ) -> Stored:
     """Store a response once per submission key; a repeat returns the first one.
 
-    The caller commits. A concurrent duplicate that slips past the look-up hits the unique
-    key and is answered with the stored one, so a double click never stores two.
+    The caller commits. One ``INSERT ... ON CONFLICT DO NOTHING``: a repeated post, even one
+    sent at the same moment as the first, meets the unique key and stores nothing, so a double
+    click never stores two. (The ORM's unit of work would cost a look-up and a savepoint more.)
     """
     token = edit_token(secret_key, submission_key)
-    existing = find_by_key(db, submission_key)
-    if existing is not None:
-        return Stored(existing, token, created=False)
-    response = Response(submission_key=submission_key, edit_token_hash=token_hash(token), **values)
-    try:
-        with db.begin_nested():
-            db.add(response)
-    except IntegrityError:
-        existing = find_by_key(db, submission_key)
-        if existing is None:
-            raise
-        return Stored(existing, token, created=False)
-    return Stored(response, token, created=True)
+    insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else postgresql_insert
+    statement = (
+        insert(Response)
+        .values(submission_key=submission_key, edit_token_hash=token_hash(token), **values)
+        .on_conflict_do_nothing()
+        .returning(Response.id)
+    )
+    new_id = db.scalar(statement)
+    if new_id is not None:
+        return Stored(new_id, token, created=True)
+    existing = db.scalar(select(Response.id).where(Response.submission_key == submission_key))
+    if existing is None:  # the conflict was on something else: say so, store nothing
+        raise IntegrityError(str(statement), None, ValueError("not stored: a unique key clash"))
+    return Stored(existing, token, created=False)
 
 
 def response_values(
