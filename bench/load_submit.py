@@ -15,11 +15,11 @@
    Every simulated attendee sends its own ``X-Forwarded-For`` address (a few "rooms" share
    one), ``X-Forwarded-Proto: https`` and a same-origin ``Referer``, so the secure session
    cookie, the SSL-strict CSRF check and the per-address rate limit all stay on.
-3. Drives ``/healthz`` with ``--clients`` keep-alive clients for ``--seconds`` (the
-   baseline), then the same number of attendees for the same time, each repeating the
-   full flow: GET a session feedback form (or, 30%, the policy inputs form), POST answers
-   (English and Chinese, some long), GET the thank-you page, and for ~10% of flows GET the
-   private amend link and POST an amendment.
+3. Drives ``/healthz`` with ``--clients`` clients (a new connection per request, as sync
+   workers close each) for ``--seconds`` (the baseline), then the same number of attendees
+   for the same time, each repeating the full flow: GET a session feedback form (or, 30%,
+   the policy inputs form), POST answers (English and Chinese, some long), GET the thank-you
+   page, and for ~10% of flows GET the private amend link and POST an amendment.
 4. Prints flows/s and requests/s (and their ratio to ``/healthz``), latency percentiles by
    request kind, errors by kind (429s and timeouts apart), then checks the database: every
    submission answered with a redirect to a thank-you page is stored exactly once, and
@@ -220,7 +220,13 @@ class FlowFailed(Exception):
 
 
 class Client:
-    """One browser: a keep-alive connection, its own cookie and forwarded address."""
+    """One browser: its own cookie and forwarded address.
+
+    Each request goes on a new connection that the server closes after answering, as
+    gunicorn's sync workers do anyway. The HTTP is written and read here in a few lines: the
+    load generator shares the 2 cores with the server, and http.client's header parsing
+    cost it twice the CPU.
+    """
 
     def __init__(self, port: int, address: str, lang: str, timeout: float, stats: Stats) -> None:
         self.port = port
@@ -229,19 +235,34 @@ class Client:
         self.timeout = timeout
         self.stats = stats
         self.cookies: dict[str, str] = {}
-        self.conn: http.client.HTTPConnection | None = None
         self.origin = f"https://{HOST}:{port}"
         self.deadline = float("inf")
 
-    def _connection(self) -> http.client.HTTPConnection:
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
-        return self.conn
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+    def _exchange(
+        self, method: str, path: str, headers: dict[str, str], payload: bytes | None
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Send one request and read the whole answer; raises OSError on a broken one."""
+        lines = [f"{method} {path} HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items())]
+        if payload is not None:
+            lines.append(f"Content-Length: {len(payload)}")
+        request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (payload or b"")
+        chunks = []
+        with socket.create_connection((HOST, self.port), timeout=self.timeout) as sock:
+            sock.sendall(request)
+            while chunk := sock.recv(262144):
+                chunks.append(chunk)
+        head, separator, body = b"".join(chunks).partition(b"\r\n\r\n")
+        if not separator:
+            raise ConnectionError("the answer ended before its headers did")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        fields = []
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            fields.append((name.strip(), value.strip()))
+        length = next((v for k, v in fields if k.lower() == "content-length"), None)
+        if length is not None and int(length) != len(body):
+            raise ConnectionError(f"body of {len(body)} bytes, {length} announced")
+        return int(status_line.split(" ", 2)[1]), fields, body
 
     def request(
         self,
@@ -258,6 +279,7 @@ class Client:
             "X-Forwarded-Proto": "https",
             "Accept-Language": "zh-CN,zh;q=0.9" if self.lang == "zh" else "en-GB,en;q=0.9",
             "User-Agent": "load_submit/1.0",
+            "Connection": "close",
         }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -269,50 +291,32 @@ class Client:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.perf_counter()
         try:
-            for attempt in (1, 2):
-                conn = self._connection()
-                try:
-                    conn.request(method, path, body=payload, headers=headers)
-                    response = conn.getresponse()
-                    data = response.read()
-                    break
-                except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                    # The server closed an idle keep-alive connection: reconnect once. Only
-                    # safe before the request reached the app, which these errors mean here
-                    # (a POST that was read and answered never raises them).
-                    self.close()
-                    if attempt == 2:
-                        raise
+            status, fields, data = self._exchange(method, path, headers, payload)
         except TimeoutError:
-            self.close()
             self.stats.errors[f"{kind}: timeout"] += 1
             raise FlowFailed(kind) from None
         except OSError as error:
-            self.close()
             self.stats.errors[f"{kind}: {type(error).__name__}"] += 1
             raise FlowFailed(kind) from None
         elapsed = time.perf_counter() - started
         self.stats.latencies[kind].append(elapsed)
         if started + elapsed <= self.deadline:
             self.stats.window_requests += 1
-        if response.will_close:
-            self.close()
-        for name, value in response.getheaders():
+        for name, value in fields:
             if name.lower() == "set-cookie":
                 # Store the cookie whatever its Secure flag: we are the TLS proxy's client.
                 pair = value.split(";", 1)[0]
                 cname, _, cvalue = pair.partition("=")
                 self.cookies[cname.strip()] = cvalue.strip()
         text = data.decode("utf-8", "replace")
-        if response.status not in expect:
-            label = "429" if response.status == 429 else f"HTTP {response.status}"
+        if status not in expect:
+            label = "429" if status == 429 else f"HTTP {status}"
             self.stats.errors[f"{kind}: {label}"] += 1
-            if response.status != 429 and len(self.stats.error_samples) < 5:
+            if status != 429 and len(self.stats.error_samples) < 5:
                 snippet = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))[-300:]
-                self.stats.error_samples.append(f"{method} {path} -> {response.status}: {snippet}")
+                self.stats.error_samples.append(f"{method} {path} -> {status}: {snippet}")
             raise FlowFailed(kind)
-        headers_out = {name.lower(): value for name, value in response.getheaders()}
-        return response.status, headers_out, text
+        return status, {name.lower(): value for name, value in fields}, text
 
     # The full flow ------------------------------------------------------------------------
 
@@ -402,26 +406,23 @@ def run_phase(
         client = Client(port, addresses[index], lang, timeout, per_thread[index])
         start_gate.wait()
         deadline = client.deadline = deadline_box[0]
-        try:
-            while time.perf_counter() < deadline:
-                try:
-                    if mode == "health":
-                        client.request("GET /healthz", "GET", "/healthz")
-                        per_thread[index].flows += 1
-                        per_thread[index].window_flows += 1
-                    elif mode == "warmup":
-                        code = rng.choice(sessions)
-                        path = f"/e/{SLUG}/sessions/{code}/feedback"
-                        if rng.random() < INPUT_SHARE:
-                            path = f"/e/{SLUG}/inputs"
-                        client.request("GET form", "GET", path)
-                    else:
-                        client.flow(rng, sessions, themes)
-                except FlowFailed:
-                    if mode == "flow":
-                        time.sleep(0.05)  # a refused attendee does not resend in a tight loop
-        finally:
-            client.close()
+        while time.perf_counter() < deadline:
+            try:
+                if mode == "health":
+                    client.request("GET /healthz", "GET", "/healthz")
+                    per_thread[index].flows += 1
+                    per_thread[index].window_flows += 1
+                elif mode == "warmup":
+                    code = rng.choice(sessions)
+                    path = f"/e/{SLUG}/sessions/{code}/feedback"
+                    if rng.random() < INPUT_SHARE:
+                        path = f"/e/{SLUG}/inputs"
+                    client.request("GET form", "GET", path)
+                else:
+                    client.flow(rng, sessions, themes)
+            except FlowFailed:
+                if mode == "flow":
+                    time.sleep(0.05)  # a refused attendee does not resend in a tight loop
 
     threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(clients)]
     for thread in threads:
