@@ -630,8 +630,14 @@ class PipelineLoop(threading.Thread):
         with open(self.log, "ab") as out:
             while not self.stop.is_set():
                 started = time.perf_counter()
+                # A session of its own, as cron and systemd timers start the nightly job.
                 code = subprocess.call(
-                    command, cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT
+                    command,
+                    cwd=REPO,
+                    env=self.env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
                 )
                 self.runs.append((code, time.perf_counter() - started))
                 if code == 75:

@@ -18,6 +18,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from exports.nightly import write_due_workbooks
+from pipeline.priority import lower_session_share
 from pipeline.runner import BATCH_SIZE, PipelineFailed, PipelineLocked, pending_count, run_pipeline
 from survey_app.db import get_engine
 from survey_app.models import PipelineRun
@@ -76,7 +77,7 @@ def _write_workbooks(session: Session) -> int:
 @click.option(
     "--nice",
     type=click.IntRange(0, 19),
-    help="Lower the job's CPU priority by this much (default SURVEY_PIPELINE_NICE, 10).",
+    help="Lower the job's CPU priority by this much (default SURVEY_PIPELINE_NICE, 19).",
 )
 def run_command(
     full: bool, batch_size: int, workers: int, no_workbooks: bool, nice: int | None
@@ -86,6 +87,8 @@ def run_command(
     if nice:
         # Attendees may be submitting while the job runs: their requests get the CPU first.
         click.echo(f"Tagging and workbooks at CPU priority +{nice}, below the web app.")
+        if lower_session_share(nice):
+            click.echo(f"This job's session as a whole runs at +{nice} too (Linux autogroup).")
     engine = get_engine()
     total = pending_count(engine, full=full)
     done = 0

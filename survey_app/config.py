@@ -31,7 +31,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "EXPORT_DIR": env.get("SURVEY_EXPORT_DIR", str(Path(instance_path) / "exports")),
         "EXPORT_KEEP": int(env.get("SURVEY_EXPORT_KEEP", "14")),
         # How much the nightly job lowers its CPU priority, so attendees' requests come first.
-        "PIPELINE_NICE": int(env.get("SURVEY_PIPELINE_NICE", "10")),
+        "PIPELINE_NICE": int(env.get("SURVEY_PIPELINE_NICE", "19")),
         "RETENTION_DAYS": int(env.get("SURVEY_RETENTION_DAYS", "365")),
         "RATELIMIT_STORAGE_URI": env.get("SURVEY_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("SURVEY_RATELIMIT_ENABLED"), True),

@@ -57,6 +57,7 @@ def test_killed_anywhere_then_rerun(
         env={**_env(app), "SURVEY_EXPORT_DIR": app.config["EXPORT_DIR"]},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # as cron starts the job
     )
     deadline = time.monotonic() + 120
     while tag_count(app) < after_tags and process.poll() is None:

@@ -18,6 +18,7 @@ from flask.testing import FlaskCliRunner
 import pipeline.runner
 from pipeline.cli import EXIT_LOCKED
 from pipeline.lock import PipelineLocked, pipeline_lock
+from pipeline.priority import AUTOGROUP
 from survey_app.db import session_factory
 from survey_app.models import Event, PipelineRun, utcnow
 
@@ -155,6 +156,7 @@ def test_a_run_killed_halfway_keeps_its_batches(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # as cron starts the job
     )
     try:
         _wait_for(lambda: tag_count(app) >= 20 or process.poll() is not None)
@@ -178,12 +180,40 @@ def test_a_run_killed_halfway_keeps_its_batches(
     assert all(tag.tagged_version == 1 for tag in tags.values())
 
 
+@pytest.mark.skipif(not AUTOGROUP.exists(), reason="no autogroups: not Linux, or turned off")
+def test_a_job_without_a_terminal_lowers_its_own_sessions_share() -> None:
+    script = (
+        "from pipeline.priority import AUTOGROUP, lower_session_share\n"
+        "print(lower_session_share(9), AUTOGROUP.read_text().split()[-1])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "9"]
+
+
 def test_run_says_it_lowers_its_cpu_priority(app: Flask, event: Event) -> None:
     add_responses(app, event, 3)
     command = [sys.executable, "-m", "flask", "--app=survey_app", "pipeline", "run", "--nice", "7"]
+    before = AUTOGROUP.read_text() if AUTOGROUP.exists() else None
+    # A session of its own without a terminal, as cron and systemd timers start the job.
     done = subprocess.run(
-        [*command, "--no-workbooks"], env=_env(app), capture_output=True, text=True, timeout=120
+        [*command, "--no-workbooks"],
+        env=_env(app),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
     )
     assert done.returncode == 0, done.stderr
     assert "Tagging and workbooks at CPU priority +7, below the web app." in done.stdout
+    if before is not None:
+        assert "This job's session as a whole runs at +7 too" in done.stdout
+        assert AUTOGROUP.read_text() == before, "the job lowered the session that started it"
     assert "tagged 3 of 3" in done.stdout

@@ -528,6 +528,7 @@ def test_killed_job_leaves_no_worker_behind(
         env={**_env(app), "SURVEY_EXPORT_DIR": app.config["EXPORT_DIR"]},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # as cron starts the job
     )
     pool_size = workers if workers > 1 else 0
     deadline = time.monotonic() + 120
