@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from survey_app.attendee.blank_forms import BlankForms
 from survey_app.db import get_session
-from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
 from survey_app.models import Response
 
+from .event_helpers import load_event_file_with
 from .form_helpers import fresh_form, hidden_fields
 
 SLUG = "2020-11-10-social-protection"
@@ -60,12 +60,7 @@ def test_kept_page_is_the_page_a_fresh_render_gives(app, client, event):
 def test_page_follows_a_change_to_the_event_file(app, client, event):
     before, after = "Social health protection: Medical insurance", "Health protection for all"
     assert before in client.get(FEEDBACK).get_data(as_text=True)
-    text = FIRST_EVENT_FILE.read_text("utf-8")
-    assert before in text
-    with app.app_context():
-        db = get_session()
-        assert apply_event(db, parse_event_yaml(text.replace(before, after)))
-        db.commit()
+    load_event_file_with(app, before, after)
     html = client.get(FEEDBACK).get_data(as_text=True)
     assert after in html and before not in html
 

@@ -6,21 +6,13 @@ from sqlalchemy import select
 
 from survey_app.attendee.published import published_events
 from survey_app.db import get_session
-from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
 from survey_app.models import Event
+
+from .event_helpers import load_event_file_with
 
 SLUG = "2020-11-10-social-protection"
 AGENDA = f"/e/{SLUG}/"
 FEEDBACK = f"/e/{SLUG}/sessions/p1-health/feedback"
-
-
-def _load_event_file(app, old: str, new: str) -> None:
-    text = FIRST_EVENT_FILE.read_text("utf-8")
-    assert old in text
-    with app.app_context():
-        db = get_session()
-        assert apply_event(db, parse_event_yaml(text.replace(old, new)))
-        db.commit()
 
 
 def _set_status(app, status: str) -> None:
@@ -42,7 +34,7 @@ def test_the_copy_is_loaded_once_and_again_after_a_change(app, event):
 
 def test_agenda_follows_a_new_speaker_and_a_new_title(app, client, event):
     assert "Jane Example" not in client.get(AGENDA).get_data(as_text=True)
-    _load_event_file(app, "Christina Behrendt", "Jane Example")
+    load_event_file_with(app, "Christina Behrendt", "Jane Example")
     html = client.get(AGENDA).get_data(as_text=True)
     assert "Jane Example" in html and "Christina Behrendt" not in html
 
