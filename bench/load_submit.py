@@ -225,7 +225,7 @@ class Client:
     Each request goes on a new connection that the server closes after answering, as
     gunicorn's sync workers do anyway. The HTTP is written and read here in a few lines: the
     load generator shares the 2 cores with the server, and http.client's header parsing
-    cost it twice the CPU.
+    made it use 40% more CPU (21% of a core against 15%).
     """
 
     def __init__(self, port: int, address: str, lang: str, timeout: float, stats: Stats) -> None:
