@@ -27,7 +27,8 @@
    Exit status 1 when anything was lost or duplicated or any request failed (429s included,
    unless ``--allow-429``).
 
-``--with-pipeline`` runs ``flask --app survey_app pipeline run`` in a loop against the same
+``--with-pipeline`` runs ``flask --app survey_app pipeline run`` in a loop, as the README's
+crontab line starts it (a session of its own, lowered first), against the same
 database during the flow phase (``--full`` re-tags everything each time) and reports the
 runs and their exit codes (75 = another run held the lock, fine).
 ``--profile`` then runs ``--profile-flows`` flows in-process (Flask test client, same
@@ -189,6 +190,8 @@ class Stats:
     """What one client saw; merged at the end."""
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    #: Every request's latency by the whole second it started in (perf_counter), any kind.
+    by_second: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter = field(default_factory=Counter)
     error_samples: list[str] = field(default_factory=list)
     flows: int = 0
@@ -200,6 +203,8 @@ class Stats:
     def merge(self, other: Stats) -> None:
         for kind, values in other.latencies.items():
             self.latencies[kind].extend(values)
+        for second, values in other.by_second.items():
+            self.by_second[second].extend(values)
         self.errors.update(other.errors)
         self.error_samples.extend(other.error_samples[: max(0, 10 - len(self.error_samples))])
         self.flows += other.flows
@@ -300,6 +305,7 @@ class Client:
             raise FlowFailed(kind) from None
         elapsed = time.perf_counter() - started
         self.stats.latencies[kind].append(elapsed)
+        self.stats.by_second[int(started)].append(elapsed)
         if started + elapsed <= self.deadline:
             self.stats.window_requests += 1
         for name, value in fields:
@@ -624,9 +630,11 @@ class PipelineLoop(threading.Thread):
         self.children_cpu = 0.0
 
     def run(self) -> None:
-        command = [str(VENV_BIN / "flask"), "--app", "survey_app", "pipeline", "run"]
+        flask = f"{VENV_BIN / 'flask'} --app survey_app pipeline run"
         if self.full:
-            command.append("--full")
+            flask += " --full"
+        # As the README's crontab line: the job's session is lowered before the app loads.
+        command = ["sh", "-c", f"echo 19 2>/dev/null >/proc/self/autogroup; exec {flask}"]
         with open(self.log, "ab") as out:
             while not self.stop.is_set():
                 started = time.perf_counter()
@@ -888,6 +896,15 @@ def print_latencies(stats: Stats) -> float:
         print(
             f"   {kind:14s} {len(values):7d} {_pct(values, 0.5):8.1f} {_pct(values, 0.9):8.1f} "
             f"{p99:8.1f} {max(values) * 1000:8.1f}"
+        )
+    # Second by second, to tell a steady tail from a few stalls (a job starting, say).
+    seconds = [stats.by_second[second] for second in sorted(stats.by_second)][1:-1]
+    if seconds:
+        p99s = [_pct(values, 0.99) for values in seconds]
+        over = ", ".join(f"{n}s:{p:.0f}" for n, p in enumerate(p99s, start=1) if p > TARGET_P99_MS)
+        print(
+            f"   p99 second by second: {min(p99s):.0f}-{max(p99s):.0f} ms; seconds over "
+            f"{TARGET_P99_MS:.0f} ms: {over or 'none'}"
         )
     return worst
 
