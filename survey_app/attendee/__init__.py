@@ -1,7 +1,19 @@
 """Attendee pages: the agenda, session feedback, the feedback grid and policy inputs."""
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
+
+from .blank_forms import BlankForms
+from .published import PublishedEvents
 
 bp = Blueprint("attendee", __name__)
+
+
+@bp.record_once
+def _per_app_stores(state: BlueprintSetupState) -> None:
+    """Each app its own kept pages and event copies, so test apps never share them."""
+    state.app.extensions["blank_forms"] = BlankForms()
+    state.app.extensions["published_events"] = PublishedEvents()
+
 
 from . import routes  # noqa: E402,F401

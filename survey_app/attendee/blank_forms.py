@@ -52,8 +52,5 @@ class BlankForms:
 
 
 def blank_forms() -> BlankForms:
-    """The current app's store (one per app, so test apps never share pages)."""
-    store = current_app.extensions.get("blank_forms")
-    if store is None:
-        store = current_app.extensions["blank_forms"] = BlankForms()
-    return store
+    """The current app's store (made when the attendee blueprint is registered)."""
+    return current_app.extensions["blank_forms"]

@@ -67,8 +67,5 @@ class PublishedEvents:
 
 
 def published_events() -> PublishedEvents:
-    """The current app's copies (one store per app, so test apps never share them)."""
-    store = current_app.extensions.get("published_events")
-    if store is None:
-        store = current_app.extensions["published_events"] = PublishedEvents()
-    return store
+    """The current app's copies (made when the attendee blueprint is registered)."""
+    return current_app.extensions["published_events"]
