@@ -25,7 +25,8 @@ from .sqlite_turns import TurnTakingConnection
 
 #: How long a SQLite writer waits for the lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Methods that only read: their requests get a reading session, and the limiter skips them.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -104,7 +105,7 @@ def get_engine() -> Engine:
 def get_session() -> Session:
     """The session of this app context (a writing one for POST requests and CLI commands)."""
     if "db_session" not in g:
-        write = not (has_request_context() and request.method in _SAFE_METHODS)
+        write = not (has_request_context() and request.method in SAFE_METHODS)
         factories = current_app.extensions["survey_db"]
         g.db_session = factories["write" if write else "read"]()
     return g.db_session

@@ -9,6 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
+from .db import SAFE_METHODS
 from .models.vocabulary import LANGUAGES
 
 csrf = CSRFProtect()
@@ -19,7 +20,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 @limiter.request_filter
 def _reading_is_not_limited() -> bool:
     """Only posts are limited (every limit says so): skip the limiter's work on the rest."""
-    return request.method in ("GET", "HEAD", "OPTIONS")
+    return request.method in SAFE_METHODS
 
 
 def select_locale() -> str:
