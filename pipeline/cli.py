@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from exports.nightly import write_due_workbooks
 from pipeline.priority import lower_session_share
-from pipeline.runner import BATCH_SIZE, PipelineFailed, PipelineLocked, pending_count, run_pipeline
+from pipeline.runner import BATCH_SIZE, PipelineFailed, PipelineLocked, run_pipeline
 from survey_app.db import get_engine
 from survey_app.models import PipelineRun
 
@@ -90,12 +90,11 @@ def run_command(
         if lower_session_share(nice):
             click.echo(f"This job's session as a whole runs at +{nice} too (Linux autogroup).")
     engine = get_engine()
-    total = pending_count(engine, full=full)
     done = 0
     with ExitStack() as stack:
         bar = None
 
-        def progress(count: int) -> None:
+        def progress(count: int, total: int) -> None:
             nonlocal bar, done
             done += count
             if not sys.stdout.isatty():

@@ -121,14 +121,14 @@ def test_certainty(scores: dict[str, float], has_text: bool, expected: float) ->
 def test_first_run_tags_every_response(app: Flask, event: Event) -> None:
     add_responses(app, event, 60)
     blank = _blank_feedback(app, event)
-    seen: list[int] = []
+    seen: list[tuple[int, int]] = []
 
-    run = run_pipeline(engine_of(app), batch_size=25, progress=seen.append)
+    run = run_pipeline(engine_of(app), batch_size=25, progress=lambda *done: seen.append(done))
 
     assert (run.status, run.mode, run.trigger) == ("succeeded", "incremental", "cli")
     assert (run.selected, run.tagged, run.unchanged) == (61, 61, 0)
     assert run.tagger_version == TAGGER_VERSION
-    assert seen == [25, 25, 11]
+    assert seen == [(25, 61), (25, 61), (11, 61)]
     tags = tags_by_response(app)
     assert len(tags) == response_count(app) == 61
     assert tags[blank].machine_levels == [] and tags[blank].fields == {}
@@ -136,6 +136,31 @@ def test_first_run_tags_every_response(app: Flask, event: Event) -> None:
     assert any(tag.machine_levels for tag in tags.values())
     assert all(tag.tagger_version == TAGGER_VERSION for tag in tags.values())
     assert all(tag.review_state == "machine" for tag in tags.values())
+
+
+def test_pages_are_written_in_short_transactions(
+    app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page is written STORE_ROWS rows per transaction, so SQLite's write turn is never
+    held long while attendees submit; the page is still reported once."""
+    add_responses(app, event, 60)
+    writes: list[int] = []
+    store = pipeline.runner._Run.store
+
+    def counted_store(run: pipeline.runner._Run, rows: list[dict]) -> int:
+        writes.append(len(rows))
+        return store(run, rows)
+
+    monkeypatch.setattr(pipeline.runner, "STORE_ROWS", 10)
+    monkeypatch.setattr(pipeline.runner._Run, "store", counted_store)
+    seen: list[tuple[int, int]] = []
+
+    run = run_pipeline(engine_of(app), batch_size=25, progress=lambda *done: seen.append(done))
+
+    assert writes == [10, 10, 5, 10, 10, 5, 10]
+    assert seen == [(25, 60), (25, 60), (10, 60)]
+    assert (run.status, run.tagged) == ("succeeded", 60)
+    assert len(tags_by_response(app)) == response_count(app) == 60
 
 
 def test_incremental_run_tags_new_and_amended_only(app: Flask, event: Event) -> None:
@@ -399,7 +424,11 @@ def test_workers_write_the_same_rows_as_one_process(
     expected = _machine_rows(app)
     done: list[int] = []
     parallel = run_pipeline(
-        engine_of(app), full=True, batch_size=7, workers=2, progress=done.append
+        engine_of(app),
+        full=True,
+        batch_size=7,
+        workers=2,
+        progress=lambda count, total: done.append(count),
     )
 
     assert _machine_rows(app) == expected
