@@ -142,7 +142,9 @@ def test_the_list_is_paginated_fifty_to_a_page(app: Flask, organiser_client: Fla
     assert len(first) == 50 and len(second) == 3
     assert first | second == ids
     page = organiser_client.get(f"/admin/e/{FIRST_SLUG}/responses?q=Input").get_data(as_text=True)
-    assert "53 responses found" in page and "page=2" in page and "q=Input" in page
+    assert "53 responses found" in page and "Page 1 of 2" in page
+    next_link = f'<a rel="next" href="/admin/e/{FIRST_SLUG}/responses?page=2&amp;q=Input">'
+    assert next_link in page and 'rel="prev"' not in page
 
 
 def test_detail_shows_text_versions_tags_and_evidence(app: Flask, organiser_client: FlaskClient):
