@@ -85,8 +85,12 @@ def test_summary_tags_first_and_holds_this_events_rows_only(
 
 def test_summary_in_chinese(app: Flask, organiser_client: FlaskClient, two_events: None):
     english = workbook(organiser_client.get(SUMMARY)).sheetnames
-    chinese = workbook(organiser_client.get(SUMMARY + "?lang=zh")).sheetnames
+    chinese = workbook(organiser_client.get(SUMMARY + "?language=zh")).sheetnames
     assert english != chinese and any("\u4e00" <= char <= "\u9fff" for char in chinese[0])
+    # The workbook's language is not the console's: the next page is still in English.
+    page = organiser_client.get(f"/admin/e/{FIRST_SLUG}/").get_data(as_text=True)
+    assert "Download the summary (.xlsx)" in page
+    assert "summary.xlsx?language=zh" in page
 
 
 def test_summary_is_built_from_existing_tags_when_the_pipeline_stays_busy(

@@ -80,9 +80,12 @@ def _send_built(build: Callable[[Path], Path], name: str) -> Response:
 @bp.get("/e/<slug>/summary.xlsx")
 @login_required
 def download_summary(slug: str) -> ResponseReturnValue:
-    """Bring the tags up to date, then send the summary workbook (``?lang=zh``: Chinese)."""
+    """Bring the tags up to date, then send the summary workbook (``?language=zh``: Chinese).
+
+    Not ``?lang=``: that one also switches the console's own language for the session.
+    """
     event = event_or_404(slug)
-    lang = "zh" if request.args.get("lang") == "zh" else "en"
+    lang = "zh" if request.args.get("language") == "zh" else "en"
     db = get_session()
     db.commit()  # the run writes on its own connections; read what it wrote afterwards
     tags = refresh_tags(get_engine())
