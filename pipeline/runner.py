@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, load_only
 
 from pipeline import TAGGER_VERSION, tag_text
 from pipeline.lock import PipelineLocked, pipeline_lock
+from pipeline.pacing import Pacer
 from pipeline.tagger import default_tagger
 from survey_app.db import session_factory, transaction
 from survey_app.models import PipelineRun, Response, ResponseTag, utcnow
@@ -76,6 +77,8 @@ _WARM_UP_TEXTS = (
 )
 
 Page = list[tuple[int, int, dict[str, str]]]
+#: This process's pacer once it tags at a lowered priority (see :mod:`pipeline.pacing`).
+_pacer: Pacer | None = None
 #: Distance of a level's score from the threshold beyond which the machine is sure of it.
 CERTAINTY_BAND = 0.25
 #: Certainty of a response whose texts carry no level at all: worth a person's look.
@@ -399,9 +402,16 @@ def run_pipeline(
 
 
 def _tag_page(page: Page, threshold: float) -> list[dict[str, Any]]:
-    """A page's tag rows (no database: runs in a pool worker as well as in-process)."""
+    """A page's tag rows (no database: runs in a pool worker as well as in-process).
+
+    In a process that yields to the web app, tagging pauses while attendees want the cores.
+    """
     rows = []
+    if _pacer is not None:
+        _pacer.start()
     for response_id, version, texts in page:
+        if _pacer is not None:
+            _pacer.step()
         try:
             columns = machine_tags(texts, threshold)
         except Exception as error:
@@ -453,9 +463,11 @@ def _worker_start(engine: Engine, nice: int) -> None:
 
 
 def _lower_priority(nice: int) -> None:
-    """Lower this process's CPU priority by ``nice`` (0: leave it)."""
+    """Lower this process's CPU priority by ``nice`` and pace its tagging (0: leave both)."""
+    global _pacer
     if nice:
         os.nice(nice)
+        _pacer = Pacer()
 
 
 def _workers_of(pool: Pool) -> list[Any]:

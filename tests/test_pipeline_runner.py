@@ -453,10 +453,13 @@ _PRIORITY = {"base": 0, "nice": 0}
 
 
 def _checked_tag_page(page: object, threshold: float) -> object:
-    """The tagger's page function, refusing to tag at any priority but the lowered one."""
+    """The tagger's page function, refusing to tag at any priority but the lowered one, or
+    without pausing for the web app's load."""
     wanted = min(19, _PRIORITY["base"] + _PRIORITY["nice"])
     if os.nice(0) != wanted:
         raise ValueError(f"tagged at nice {os.nice(0)}, not {wanted}")
+    if pipeline.runner._pacer is None:
+        raise ValueError("tagged without a pacer")
     return _TAG_PAGE(page, threshold)  # type: ignore[arg-type]
 
 
