@@ -9,6 +9,7 @@ nothing; an event that never had a response gets no folder.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +78,17 @@ def prune(folder: Path, keep: int) -> None:
         old.unlink(missing_ok=True)
 
 
-def _write_due(db: Session, export_dir: Path, keep: int, lang: str) -> int:
+def _write_due(
+    db: Session, export_dir: Path, keep: int, lang: str, pace: Callable[[], None] | None
+) -> int:
     written = 0
     for event in db.scalars(select(Event).order_by(Event.id)):
         folder = export_dir / event.slug
         fingerprint = event_fingerprint(db, event.id)
         if fingerprint == _read_fingerprint(folder):
             continue
-        build_summary(db, event, folder / f"summary-{utcnow():%Y%m%dT%H%M%SZ}.xlsx", lang=lang)
+        path = folder / f"summary-{utcnow():%Y%m%dT%H%M%SZ}.xlsx"
+        build_summary(db, event, path, lang=lang, pace=pace)
         # Written after the workbook: a crash in between only means one extra file next time.
         with replacing(folder / FINGERPRINT_FILE) as temporary:
             temporary.write_text(json.dumps(fingerprint, indent=2), "utf-8")
@@ -94,15 +98,21 @@ def _write_due(db: Session, export_dir: Path, keep: int, lang: str) -> int:
 
 
 def write_due_workbooks(
-    session_or_engine: Session | Engine, export_dir: str | Path, keep: int = 14, *, lang: str = "en"
+    session_or_engine: Session | Engine,
+    export_dir: str | Path,
+    keep: int = 14,
+    *,
+    lang: str = "en",
+    pace: Callable[[], None] | None = None,
 ) -> int:
     """Write a new workbook for every event that changed since its last one; return how many.
 
     Accepts the runner's session (its ``after_tagging`` hook) or an engine to open one.
+    ``pace`` is called after every row written (the nightly job pauses in it under load).
     """
     if keep < 1:
         raise ValueError("keep must be at least 1")
     if isinstance(session_or_engine, Engine):
         with Session(session_or_engine) as db:
-            return _write_due(db, Path(export_dir), keep, lang)
-    return _write_due(session_or_engine, Path(export_dir), keep, lang)
+            return _write_due(db, Path(export_dir), keep, lang, pace)
+    return _write_due(session_or_engine, Path(export_dir), keep, lang, pace)

@@ -10,7 +10,7 @@ unstyled cell is the cheapest one to write.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,8 @@ class Sheet:
             [cells(self.ws, value, look) for value, look in zip(values, looks, strict=True)]
         )
         self.row += 1
+        if self.book.pace is not None:
+            self.book.pace()
 
     def heading(self, text: str) -> None:
         """A bold line introducing the next table."""
@@ -102,9 +104,12 @@ class Sheet:
 class Book:
     """The workbook being built, with the one cell maker and the shared title block."""
 
-    def __init__(self, db: Session, event: Event, lang: str) -> None:
+    def __init__(
+        self, db: Session, event: Event, lang: str, pace: Callable[[], None] | None = None
+    ) -> None:
         self.db = db
         self.event = event
+        self.pace = pace
         self.labels = Labels(lang)
         self.facts = data.event_facts(db, event, lang)
         self.cells = CellMaker(event.timezone)
@@ -387,14 +392,22 @@ def write_method(book: Book) -> None:
     sheet.append([text["cut_cells"], book.cells.cut], ["text"])
 
 
-def build_summary(session: Session, event: Event, path: str | Path, *, lang: str = "en") -> Path:
+def build_summary(
+    session: Session,
+    event: Event,
+    path: str | Path,
+    *,
+    lang: str = "en",
+    pace: Callable[[], None] | None = None,
+) -> Path:
     """Write the summary workbook of ``event`` to ``path`` atomically and return the path.
 
     The file appears complete or not at all: it is written beside ``path`` under a temporary
-    name and renamed into place. ``lang`` (``en`` or ``zh``) picks the labels and titles.
+    name and renamed into place. ``lang`` (``en`` or ``zh``) picks the labels and titles;
+    ``pace``, if given, is called after every row (the nightly job pauses in it under load).
     """
     event = session.get(Event, event.id) or event
-    book = Book(session, event, lang)
+    book = Book(session, event, lang, pace)
     try:
         for write in (write_overview, write_ratings, write_comments, write_inputs, write_matrix):
             write(book)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from exports.nightly import write_due_workbooks
 from pipeline.priority import lower_session_share
-from pipeline.runner import BATCH_SIZE, PipelineFailed, PipelineLocked, run_pipeline
+from pipeline.runner import BATCH_SIZE, PipelineFailed, PipelineLocked, pace, run_pipeline
 from survey_app.db import get_engine
 from survey_app.models import PipelineRun
 
@@ -52,7 +52,7 @@ def _summary(run: PipelineRun) -> str:
 def _write_workbooks(session: Session) -> int:
     """Fresh summary workbooks for the events that changed since their last one."""
     config = current_app.config
-    return write_due_workbooks(session, config["EXPORT_DIR"], config["EXPORT_KEEP"])
+    return write_due_workbooks(session, config["EXPORT_DIR"], config["EXPORT_KEEP"], pace=pace)
 
 
 @pipeline_cli.command("run")

@@ -55,6 +55,7 @@ __all__ = [
     "PipelineLocked",
     "certainty",
     "machine_tags",
+    "pace",
     "pending_count",
     "run_pipeline",
 ]
@@ -382,6 +383,8 @@ def run_pipeline(
             if after_tagging is not None:
                 if pool is not None:
                     _lower_priority(nice)
+                if _pacer is not None:
+                    _pacer.start()
                 with transaction(run.read) as session:
                     run.log.workbooks = after_tagging(session)
         except Exception as error:
@@ -410,8 +413,7 @@ def _tag_page(page: Page, threshold: float) -> list[dict[str, Any]]:
     if _pacer is not None:
         _pacer.start()
     for response_id, version, texts in page:
-        if _pacer is not None:
-            _pacer.step()
+        pace()
         try:
             columns = machine_tags(texts, threshold)
         except Exception as error:
@@ -420,6 +422,13 @@ def _tag_page(page: Page, threshold: float) -> list[dict[str, Any]]:
             ) from error
         rows.append({"response_id": response_id, "tagged_version": version, **columns})
     return rows
+
+
+def pace() -> None:
+    """In a process that yields to the web app (a lowered run), pause while attendees want
+    the cores; elsewhere nothing. Call it often from CPU-bound loops (tagging, workbooks)."""
+    if _pacer is not None:
+        _pacer.step()
 
 
 def _refuse_if_locked(engine: Engine) -> None:

@@ -420,3 +420,23 @@ def test_series_sheet_when_the_series_has_two_events(
     assert first["Inputs tagged Economic crisis"] == pytest.approx(1 / 3)
     assert rows[1]["Responses"] == 0 and rows[1]["Mean overall rating"] is None
     assert db.scalar(select(Event).where(Event.slug == "2021-follow-up")) is not None
+
+
+def test_pace_is_called_after_every_row_and_changes_nothing(
+    db: Session, filled: dict, tmp_path: Path
+) -> None:
+    """The nightly job pauses in ``pace`` under load: it must come often, and only pause."""
+    calls: list[int] = []
+    paced_path = build_summary(
+        db, filled["event"], tmp_path / "paced.xlsx", pace=lambda: calls.append(1)
+    )
+    paced = load_workbook(paced_path)
+    plain = build(db, filled["event"], tmp_path)
+    rows = sum(ws.max_row for ws in paced.worksheets)
+    headers = sum(len(ws.tables) for ws in paced.worksheets)  # written with the table
+    assert len(calls) == rows - headers
+
+    def cells(book: Any) -> list[list[tuple]]:  # all but the time each sheet was generated
+        return [[row for row in ws.values if row[0] != "Generated at"] for ws in book]
+
+    assert cells(paced) == cells(plain)

@@ -485,7 +485,10 @@ def _run_at_lowered_priority(engine: object, nice: int, answer: object) -> None:
             batch_size=7,
             workers=2,
             nice=nice,
-            after_tagging=lambda session: os.nice(0) - _PRIORITY["base"],
+            # The workbooks' nice, as their count; -1 if they would not pause under load.
+            after_tagging=lambda session: (
+                os.nice(0) - _PRIORITY["base"] if pipeline.runner._pacer is not None else -1
+            ),
         )
         answer.put((log.status, log.tagged, log.workbooks))  # type: ignore[attr-defined]
     except PipelineFailed as failed:
