@@ -346,9 +346,10 @@ def run_pipeline(
 
     ``workers`` > 1 tags in that many forked processes (for the nightly job; a run inside a
     web request keeps 1, tagging in-process); the rows written are the same. ``nice`` lowers
-    the CPU priority of the tagging and of ``after_tagging``, so web requests come first;
-    with a pool, this process stores each page at its own priority, since a slowed process
-    holding SQLite's write lock would keep every submission waiting. Raises
+    the CPU priority of the tagging and of ``after_tagging`` and paces them (:func:`pace`),
+    so web requests come first; with a pool, this process stores each page at its own
+    priority, since a slowed process holding SQLite's write lock would keep every submission
+    waiting. Raises
     :class:`PipelineLocked` at once when another run holds the lock, and
     :class:`PipelineFailed` (with the failed log row) when the run fails.
     """
@@ -472,7 +473,7 @@ def _worker_start(engine: Engine, nice: int) -> None:
 
 
 def _lower_priority(nice: int) -> None:
-    """Lower this process's CPU priority by ``nice`` and pace its tagging (0: leave both)."""
+    """Lower this process's CPU priority by ``nice`` and pace its work (0: leave both)."""
     global _pacer
     if nice:
         os.nice(nice)
