@@ -5,9 +5,10 @@ web app leaves a core idle still slows the web app (measured with ``bench/load_s
 two busy-looping processes at the lowest priority, in a session of their own at the lowest
 priority too, cost the attendee flows about 20%). So the job watches, from the kernel's
 scheduler statistics, how long it waited for a CPU against how long it ran: when, over a
-slice of its work, it waited longer than it ran (the cores are wanted elsewhere), it pauses
-for several times as long as it wanted the CPU. Waiting for the database or the disk does
-not count. On an otherwise idle machine, as at night, it never waits and never pauses.
+slice of its work, it waited several times as long as it ran (the cores are wanted
+elsewhere), it pauses for many times as long as it wanted the CPU. Waiting for the database
+or the disk does not count. On an otherwise idle machine, as at night, it never waits that
+long and never pauses.
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ from pathlib import Path
 
 #: The kernel's per-thread scheduler statistics: ns on a CPU, ns waiting for one, slices.
 SCHEDSTAT = Path("/proc/thread-self/schedstat")
+#: A slice is starved when it waited for a CPU this many times as long as it ran (got less
+#: than a quarter of a core). Not at 1: the job's own main process, reading and storing at
+#: a higher priority than its tagging workers, keeps them waiting about as long as that.
+STARVED = 3.0
 #: A starved slice is followed by a pause this many times the CPU time it wanted: under load
 #: the job does about a twentieth of what it would, and leaves the other idle moments idle.
 BACKOFF = 19.0
-#: Slices shorter than this (wall time) are not judged yet.
-SLICE_S = 0.05
+#: Slices shorter than this (wall time) are not judged yet: long enough that the main
+#: process's bursts of reading and storing (up to about 130 ms) are not taken for load.
+SLICE_S = 0.25
 #: The longest single pause, so the job notices soon when the load is gone.
 MAX_PAUSE_S = 2.0
 
@@ -65,7 +71,7 @@ class Pacer:
         pause = 0.0
         if started is not None and now is not None:
             ran, waited = now[0] - started[0], now[1] - started[1]
-            if waited > ran:
+            if waited > STARVED * ran:
                 pause = min(BACKOFF * (ran + waited), MAX_PAUSE_S)
                 self._sleep(pause)
                 self.paused += pause
