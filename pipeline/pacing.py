@@ -55,7 +55,6 @@ class Pacer:
         self._clock = clock
         self._times = times
         self._sleep = sleep
-        self.paused = 0.0
         self.start()
 
     def start(self) -> None:
@@ -74,6 +73,5 @@ class Pacer:
             if waited > STARVED * ran:
                 pause = min(BACKOFF * (ran + waited), MAX_PAUSE_S)
                 self._sleep(pause)
-                self.paused += pause
         self.start()
         return pause

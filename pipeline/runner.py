@@ -349,8 +349,7 @@ def run_pipeline(
     the CPU priority of the tagging and of ``after_tagging`` and paces them (:func:`pace`),
     so web requests come first; with a pool, this process stores each page at its own
     priority, since a slowed process holding SQLite's write lock would keep every submission
-    waiting. Raises
-    :class:`PipelineLocked` at once when another run holds the lock, and
+    waiting. Raises :class:`PipelineLocked` at once when another run holds the lock, and
     :class:`PipelineFailed` (with the failed log row) when the run fails.
     """
     if workers < 1:
