@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -60,6 +60,18 @@ def clean_answers(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, An
     return answers
 
 
+# Statements of every submission, built once: building one costs about as much as running it.
+_BY_TOKEN = select(Response).where(
+    Response.edit_token_hash == bindparam("token_hash"), Response.event_id == bindparam("event_id")
+)
+_ID_BY_KEY = select(Response.id).where(Response.submission_key == bindparam("key"))
+#: Core inserts into the table: the values come as parameters, so the statement stays the same.
+_INSERT = {
+    name: insert(Response.__table__).on_conflict_do_nothing().returning(Response.id)
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+
+
 @dataclass(frozen=True)
 class Stored:
     """A stored response's id and amend token; ``created`` is False for a repeated post."""
@@ -71,11 +83,7 @@ class Stored:
 
 def find_by_token(db: Session, event: Event, token: str) -> Response | None:
     """The response whose private link carries ``token``, within ``event``."""
-    return db.scalar(
-        select(Response).where(
-            Response.edit_token_hash == token_hash(token), Response.event_id == event.id
-        )
-    )
+    return db.scalar(_BY_TOKEN, {"token_hash": token_hash(token), "event_id": event.id})
 
 
 def store_response(
@@ -91,17 +99,12 @@ def store_response(
     click never stores two. (The ORM's unit of work would cost a look-up and a savepoint more.)
     """
     token = edit_token(secret_key, submission_key)
-    insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else postgresql_insert
-    statement = (
-        insert(Response)
-        .values(submission_key=submission_key, edit_token_hash=token_hash(token), **values)
-        .on_conflict_do_nothing()
-        .returning(Response.id)
-    )
-    new_id = db.scalar(statement)
+    statement = _INSERT[db.get_bind().dialect.name]
+    row = {"submission_key": submission_key, "edit_token_hash": token_hash(token), **values}
+    new_id = db.scalar(statement, row)
     if new_id is not None:
         return Stored(new_id, token, created=True)
-    existing = db.scalar(select(Response.id).where(Response.submission_key == submission_key))
+    existing = db.scalar(_ID_BY_KEY, {"key": submission_key})
     if existing is None:  # the conflict was on something else: say so, store nothing
         raise IntegrityError(str(statement), None, ValueError("not stored: a unique key clash"))
     return Stored(existing, token, created=False)

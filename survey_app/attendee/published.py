@@ -18,10 +18,15 @@ import threading
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import AgendaSession, Event
+
+#: Built once: building a statement costs more than running this one on SQLite.
+_VERSION = select(Event.id, Event.status, Event.updated_at).where(
+    Event.slug == bindparam("slug"), Event.status != "draft"
+)
 
 
 class PublishedEvents:
@@ -33,11 +38,7 @@ class PublishedEvents:
 
     def get(self, db: Session, slug: str) -> Event | None:
         """The event at ``slug`` as it stands in ``db`` now, or None if it is not published."""
-        row = db.execute(
-            select(Event.id, Event.status, Event.updated_at).where(
-                Event.slug == slug, Event.status != "draft"
-            )
-        ).one_or_none()
+        row = db.execute(_VERSION, {"slug": slug}).one_or_none()
         if row is None:
             return None
         version = tuple(row)
