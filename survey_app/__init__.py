@@ -21,13 +21,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _require_secret_key(app)
 
     from . import db, errors, i18n, security
-    from .extensions import csrf, limiter, login_manager
+    from .extensions import csrf, init_login_app, limiter
 
     db.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    init_login_app(app)
     security.init_app(app)
     errors.init_app(app)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import Flask, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
 from .db import SAFE_METHODS
@@ -61,3 +61,14 @@ def init_login(app_login: LoginManager) -> None:
 
 
 init_login(login_manager)
+
+
+def init_login_app(app: Flask) -> None:
+    """Bind the login manager; templates get ``current_user`` as a proxy, loaded on use.
+
+    Flask-Login's own context processor loads the user for every page rendered. On an
+    attendee's page, whose session holds only a CSRF token, its strong session protection
+    then rewrote the session cookie and cleared a remember cookie the attendee never had.
+    """
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})

@@ -11,7 +11,7 @@ from survey_app.attendee import operations
 from survey_app.db import get_session
 from survey_app.models import Response
 
-from .form_helpers import fresh_form
+from .form_helpers import fresh_form, hidden_fields
 
 URL = "/e/2020-11-10-social-protection/sessions/p1-health/feedback"
 
@@ -233,3 +233,14 @@ def test_no_request_data_is_stored_beyond_the_answer(app, client, event):
     with app.app_context():
         row = get_session().scalars(select(Response)).one()
         assert "203.0.113.77" not in repr(row.snapshot())
+
+
+def test_attendee_pages_leave_the_session_cookie_alone(client, event):
+    """Only the form's first visit sets a cookie (the CSRF token); no login cookie is touched."""
+    first = client.get(URL)
+    assert [c.split("=")[0] for c in first.headers.getlist("Set-Cookie")] == ["session"]
+    form = hidden_fields(first.get_data(as_text=True))
+    posted = client.post(URL, data={**form, "overall": "4"})
+    thanks = client.get(posted.location)
+    assert thanks.status_code == 200
+    assert posted.headers.getlist("Set-Cookie") == thanks.headers.getlist("Set-Cookie") == []
