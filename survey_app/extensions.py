@@ -40,10 +40,9 @@ babel = Babel()
 
 def init_login(app_login: LoginManager) -> None:
     """Configure where sign-in sends people and how sessions find their organiser."""
-    from flask_babel import lazy_gettext as _l
-
     from .db import get_session
     from .models import Organiser
+    from .texts import lazy_gettext as _l
 
     app_login.login_view = "admin.login"
     app_login.login_message = _l("Please sign in to see this page.")

@@ -5,17 +5,26 @@ from __future__ import annotations
 from functools import cache
 
 from babel.support import Translations
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask_babel import get_locale
 from wtforms.i18n import messages_path
 
-from . import labels
+from . import labels, texts
 from .extensions import babel, select_locale
 
 
 def current_language() -> str:
-    """``en`` or ``zh`` for the current request."""
-    return "zh" if str(get_locale()).startswith("zh") else "en"
+    """``en`` or ``zh`` for the current request (kept on ``g``, beside Flask-Babel's locale)."""
+    if not has_app_context():
+        return _language_of(get_locale())
+    language = g.get("_language")
+    if language is None:
+        language = g._language = _language_of(get_locale())
+    return language
+
+
+def _language_of(locale: object) -> str:
+    return "zh" if str(locale).startswith("zh") else "en"
 
 
 @cache
@@ -30,6 +39,7 @@ def wtforms_messages(language: str) -> Translations:
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel and expose the language to templates."""
     babel.init_app(app, locale_selector=select_locale)
+    texts.init_app(app)
 
     @app.context_processor
     def _language() -> dict[str, object]:

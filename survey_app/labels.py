@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from wtforms.fields.choices import SelectChoice
+
+from .texts import lazy_gettext as _l
 
 STAKEHOLDERS: dict[str, LazyString] = {
     "government": _l("Government"),

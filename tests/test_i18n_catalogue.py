@@ -260,3 +260,18 @@ def test_no_english_interface_text_left_on_attendee_pages(client, event, url):
         "In the room",
     ):
         assert english not in html, (url, english)
+
+
+def test_kept_catalogue_follows_each_request_and_formats_like_flask_babel(app):
+    """``texts`` keeps the catalogue per request: the next request in another language gets
+    its own, and the texts are Flask-Babel's, placeholders filled."""
+    import flask_babel
+
+    from survey_app import texts
+
+    message = "Please keep this under %(max)d characters."
+    for language, expected in (("zh", "请控制在12个字符以内。"), ("en", message % {"max": 12})):
+        with app.test_request_context(f"/?lang={language}"):
+            assert texts.gettext(message, max=12) == expected
+            assert str(texts.lazy_gettext(message, max=12)) == expected
+            assert texts.gettext(message, max=12) == flask_babel.gettext(message, max=12)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..db import get_session
 from ..models import AuditEntry, Event
+from ..texts import lazy_gettext as _l
 from . import bp
 from .access import admin_required
 from .runs import page_number, paginate

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
@@ -21,6 +20,7 @@ from ..db import get_session
 from ..extensions import limiter
 from ..models import AuditEntry, Organiser, utcnow
 from ..passwords import hash_password, needs_rehash, verify_nobody, verify_password
+from ..texts import gettext as _
 from . import audit, bp
 from .access import organiser
 from .forms import LoginForm

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, flash, request, send_file
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -27,6 +26,7 @@ from pipeline.runner import PipelineFailed, PipelineLocked, run_pipeline
 
 from ..db import get_engine, get_session
 from ..models import Event
+from ..texts import gettext as _
 from . import bp
 from .access import event_or_404, organiser
 from .audit import record

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
 
@@ -13,6 +12,7 @@ from ..events import EventFileError, apply_event
 from ..i18n import current_language
 from ..models import Event, Response
 from ..qr import public_url, qr_svg, short_link
+from ..texts import gettext as _
 from . import audit, bp
 from .access import admin_required, event_or_404, organiser, visible_events
 from .forms import EventUploadForm, StatusForm

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import EmailField, HiddenField, PasswordField
@@ -16,6 +14,8 @@ from ..events import EventFileError, EventSpec, parse_event_yaml
 from ..forms import AppForm
 from ..models import Event
 from ..passwords import MAX_LENGTH
+from ..texts import gettext as _
+from ..texts import lazy_gettext as _l
 
 #: Largest event file accepted; the first event's file is about 20 KB.
 EVENT_FILE_MAX_BYTES = 256 * 1024

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
@@ -19,6 +18,7 @@ from ..attendee import operations
 from ..db import get_session
 from ..i18n import current_language
 from ..models import Event
+from ..texts import gettext as _
 from . import bp
 from .access import event_or_404, organiser
 from .audit import record

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import Session
 
 from ..db import get_session
 from ..models import Organiser, Response, ResponseTag, utcnow
+from ..texts import gettext as _
 from . import bp, queries
 from .access import event_or_404, organiser
 from .audit import record

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired
@@ -10,6 +9,7 @@ from wtforms.validators import AnyOf, InputRequired
 from .. import labels
 from ..attendee.forms import MultiCheckboxField, PolicyInputForm, SessionFeedbackForm
 from ..forms import AppForm
+from ..texts import lazy_gettext as _l
 
 #: Names of the languages in themselves, as a language menu shows them.
 LANGUAGE_NAMES = (SelectChoice("en", "English"), SelectChoice("zh", "中文"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     Field,
@@ -23,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import labels
 from ..config import SHORT_TEXT_MAX, TEXT_MAX
 from ..forms import AppForm
+from ..texts import lazy_gettext as _l
 
 RATING_CHOICES = [SelectChoice(value, str(value)) for value in range(1, 6)]
 

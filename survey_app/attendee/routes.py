@@ -6,7 +6,6 @@ from collections.abc import Callable, Hashable
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -17,6 +16,7 @@ from ..extensions import csrf, limiter
 from ..i18n import current_language
 from ..models import AgendaSession, Event, Response, Theme
 from ..qr import public_url
+from ..texts import gettext as _
 from . import bp, operations
 from .blank_forms import blank_forms
 from .forms import (
