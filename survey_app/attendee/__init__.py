@@ -3,7 +3,7 @@
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 
-from .blank_forms import BlankForms
+from .kept_pages import KeptPages
 from .published import PublishedEvents
 
 bp = Blueprint("attendee", __name__)
@@ -12,7 +12,7 @@ bp = Blueprint("attendee", __name__)
 @bp.record_once
 def _per_app_stores(state: BlueprintSetupState) -> None:
     """Each app its own kept pages and event copies, so test apps never share them."""
-    state.app.extensions["blank_forms"] = BlankForms()
+    state.app.extensions["kept_pages"] = KeptPages()
     state.app.extensions["published_events"] = PublishedEvents()
 
 

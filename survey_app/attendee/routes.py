@@ -6,6 +6,7 @@ from collections.abc import Callable, Hashable
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -18,7 +19,6 @@ from ..models import AgendaSession, Event, Response, Theme
 from ..qr import public_url
 from ..texts import gettext as _
 from . import bp, operations
-from .blank_forms import blank_forms
 from .forms import (
     PolicyInputForm,
     SessionFeedbackForm,
@@ -27,6 +27,7 @@ from .forms import (
     grid_field,
     grid_form_class,
 )
+from .kept_pages import kept_pages
 from .published import published_events
 
 # The forms check their own CSRF token, so a stale token returns the form with the
@@ -50,11 +51,13 @@ def _event_or_404(slug: str) -> Event:
     return event
 
 
-def _topic(event: Event, response: Response) -> AgendaSession | Theme | None:
-    """The session or theme ``response`` answers, from the event's agenda (no query)."""
-    if response.session_id is not None:
-        return next((item for item in event.sessions if item.id == response.session_id), None)
-    return next((theme for theme in event.themes if theme.id == response.theme_id), None)
+def _topic(
+    event: Event, session_id: int | None, theme_id: int | None
+) -> AgendaSession | Theme | None:
+    """The session or theme an answer is on, from the event's agenda (no query)."""
+    if session_id is not None:
+        return next((item for item in event.sessions if item.id == session_id), None)
+    return next((theme for theme in event.themes if theme.id == theme_id), None)
 
 
 def _feedback_session_or_404(event: Event, code: str) -> AgendaSession:
@@ -145,16 +148,16 @@ def _blank_form(
 
     ``variant`` names whatever else the blank page depends on (a preselected theme).
     """
-    language = current_language()
-    key = (request.endpoint, request.path, variant, language, event.id, event.updated_at)
+    key = (request.endpoint, request.path, variant, current_language(), event.id, event.updated_at)
+    csrf_token, submission_key = generate_csrf(), operations.new_submission_key()
 
-    def render_blank(csrf_token: str, submission_key: str) -> str:
+    def render_blank() -> str:
         form = make_form()
         form.csrf_token.current_token = csrf_token
         form.submission_key.data = submission_key
         return render(form)
 
-    return blank_forms().page(key, render_blank), 200
+    return kept_pages().page(key, (csrf_token, submission_key), render_blank), 200
 
 
 def _closed_page(event: Event) -> ResponseReturnValue | None:
@@ -317,18 +320,32 @@ def _response_or_404(event: Event, token: str) -> Response:
 
 @bp.get("/e/<slug>/r/<token>/thanks")
 def thanks(slug: str, token: str) -> ResponseReturnValue:
-    """Thank the attendee and give the private link(s) to amend or withdraw."""
+    """Thank the attendee and give the private link(s) to amend or withdraw.
+
+    Rendered once per event version, language and answered topics, then given each
+    visit's tokens (see :mod:`.kept_pages`).
+    """
     event = _event_or_404(slug)
     response = _response_or_404(event, token)
-    links = [
-        (
-            _topic(event, item),
-            public_url(".amend", slug=slug, token=operations.edit_token(_secret(), key)),
-        )
+    answered = [
+        (item.session_id, item.theme_id, operations.edit_token(_secret(), key))
         for item in operations.siblings(get_session(), response)
         if (key := item.submission_key)
     ]
-    return render_template("attendee/thanks.html", event=event, links=links)
+    topics = tuple((session_id, theme_id) for session_id, theme_id, _token in answered)
+    # The links are absolute: on the public base URL if set, else on the host asked.
+    site = (request.scheme, request.host, request.script_root)
+    key = ("thanks", site, slug, current_language(), event.id, event.updated_at, topics)
+
+    def render() -> str:
+        links = [
+            (_topic(event, session_id, theme_id), public_url(".amend", slug=slug, token=link))
+            for session_id, theme_id, link in answered
+        ]
+        return render_template("attendee/thanks.html", event=event, links=links)
+
+    values = (token, *(link for _session_id, _theme_id, link in answered))
+    return kept_pages().page(key, values, render)
 
 
 @bp.route("/e/<slug>/r/<token>", methods=["GET", "POST"])
@@ -370,7 +387,7 @@ def amend(slug: str, token: str) -> ResponseReturnValue:
         "attendee/amend.html",
         event=event,
         response=response,
-        topic=_topic(event, response),
+        topic=_topic(event, response.session_id, response.theme_id),
         form=form,
         withdraw_form=WithdrawForm(),
         saved=saved,
