@@ -28,7 +28,10 @@ limit_request_line = 8190
 limit_request_fields = 100
 # Load the app before forking: the tagger's dictionaries are shared copy-on-write.
 preload_app = True
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
+# No access log unless GUNICORN_ACCESS_LOG names one ("-": standard output), as gunicorn's own
+# default: the proxy in front already logs every request, and writing the line took 4.5% of
+# the workers' time under load (py-spy, bench/load_submit.py). Errors are always logged.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Behind a TLS-terminating proxy on the same host; see SURVEY_TRUSTED_PROXIES for ProxyFix.
