@@ -3,8 +3,8 @@
 A blank form page is the same for every attendee of one session and language except for two
 hidden values, the CSRF token and the one-time submission key; a thank-you page is the same
 for every answer on one session except for the private link's token. Rendering costs most
-of such a request (WTForms writes every radio button in Python, and every page translates
-some dozens of strings), so the first visit renders the page, a copy is kept with stand-ins
+of such a request (a form's widgets and labels, some dozens of translated strings), so the
+first visit renders the page, a copy is kept with stand-ins
 where that visit's own values were, and every later visit puts its own values in their
 place. The key of a page names everything else it shows, including the event's
 ``updated_at``, which changes whenever the event file changes the agenda.
