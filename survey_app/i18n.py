@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from babel.support import Translations
-from flask import Flask, g, has_app_context
+from flask import Flask
 from flask_babel import get_locale
 from wtforms.i18n import messages_path
 
@@ -15,16 +15,11 @@ from .extensions import babel, select_locale
 
 def current_language() -> str:
     """``en`` or ``zh`` for the current request (kept on ``g``, beside Flask-Babel's locale)."""
-    if not has_app_context():
-        return _language_of(get_locale())
-    language = g.get("_language")
-    if language is None:
-        language = g._language = _language_of(get_locale())
-    return language
+    return texts.kept_for_request("_language", _language_now)
 
 
-def _language_of(locale: object) -> str:
-    return "zh" if str(locale).startswith("zh") else "en"
+def _language_now() -> str:
+    return "zh" if str(get_locale()).startswith("zh") else "en"
 
 
 @cache

@@ -8,22 +8,34 @@ the two always agree.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from babel.support import NullTranslations
 from flask import Flask, g, has_app_context
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
 
+T = TypeVar("T")
+
+
+def kept_for_request(name: str, make: Callable[[], T]) -> T:
+    """``make()`` once per app context, kept on ``g`` as ``name`` (outside one, every call).
+
+    For what follows from the request's locale, which Flask-Babel also keeps on ``g``.
+    """
+    if not has_app_context():
+        return make()
+    found = g.get(name)
+    if found is None:
+        found = make()
+        setattr(g, name, found)
+    return found
+
 
 def translations() -> NullTranslations:
     """Flask-Babel's catalogue for the current request, looked up once per app context."""
-    if not has_app_context():
-        return get_translations()
-    found = g.get("_translations")
-    if found is None:
-        found = g._translations = get_translations()
-    return found
+    return kept_for_request("_translations", get_translations)
 
 
 def gettext(string: str, **variables: Any) -> str:

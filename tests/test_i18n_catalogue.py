@@ -6,10 +6,12 @@ import re
 from gettext import GNUTranslations
 from pathlib import Path
 
+import flask_babel
 import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
+from survey_app import texts
 from survey_app.config import TEXT_MAX
 from survey_app.db import get_session
 from survey_app.models import Event
@@ -265,10 +267,6 @@ def test_no_english_interface_text_left_on_attendee_pages(client, event, url):
 def test_kept_catalogue_follows_each_request_and_formats_like_flask_babel(app):
     """``texts`` keeps the catalogue per request: the next request in another language gets
     its own, and the texts are Flask-Babel's, placeholders filled."""
-    import flask_babel
-
-    from survey_app import texts
-
     message = "Please keep this under %(max)d characters."
     for language, expected in (("zh", "请控制在12个字符以内。"), ("en", message % {"max": 12})):
         with app.test_request_context(f"/?lang={language}"):
