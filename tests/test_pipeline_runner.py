@@ -406,6 +406,16 @@ def _children_of(pid: int) -> set[int]:
     return children
 
 
+def _stop_group(pid: int) -> set[int]:
+    """Stop the process group that ``pid`` leads (SIGSTOP); once it has stopped, its children."""
+    os.killpg(pid, signal.SIGSTOP)
+    while True:  # the signal is delivered asynchronously
+        children = _children_of(pid)
+        if all(_process_state(each) in ("T", "Z", None) for each in (pid, *children)):
+            return children
+        time.sleep(0.001)
+
+
 def test_workers_write_the_same_rows_as_one_process(
     app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -567,14 +577,21 @@ def test_killed_job_leaves_no_worker_behind(
     )
     pool_size = workers if workers > 1 else 0
     deadline = time.monotonic() + 120
-    while tag_count(app) < after_tags or len(_children_of(process.pid)) < pool_size:
+    # The job runs in short bursts between looks taken while it is stopped, so what a look
+    # sees still holds when it is killed: a fast machine cannot finish the run in between.
+    while True:
+        children = _stop_group(process.pid)
+        if tag_count(app) >= after_tags and len(children) >= pool_size:
+            break
         assert process.poll() is None, "the run ended before it could be killed"
         assert time.monotonic() < deadline, "the run never got going"
-        time.sleep(0.005)
-    children = _children_of(process.pid)
+        os.killpg(process.pid, signal.SIGCONT)
+        time.sleep(0.01)
     assert len(children) == pool_size
     process.send_signal(signal.SIGKILL)
     process.wait()
+    with suppress(ProcessLookupError):  # no group left when there were no workers
+        os.killpg(process.pid, signal.SIGCONT)  # the workers go on, and see their parent gone
     committed = tag_count(app)
     assert committed % 10 == 0 or committed == 150
 
