@@ -1,0 +1,136 @@
+"""The workbooks as LibreOffice reads them: hostile text shows as the very text, never runs.
+
+openpyxl reading back what openpyxl wrote cannot show how a spreadsheet program takes a cell,
+so each workbook an organiser can download is opened by LibreOffice (headless) and saved as
+CSV, every sheet as shown on screen, and each text cell is compared with what was written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+
+from survey_app.models import Event
+
+from .admin_helpers import add_response
+from .conftest import FIRST_SLUG
+from .test_hostile_input import PAYLOADS
+from .test_hostile_workbooks import expected
+
+#: Debian's package: apt-get install libreoffice-calc-nogui
+SOFFICE = shutil.which("soffice")
+#: CSV filter options: comma, double quotes, UTF-8, from line 1, every sheet (-1) to its own
+#: file, cells saved as shown, formulas not exported.
+CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
+#: Formula payloads that would show their result instead of their text if they ran.
+FORMULAS = ["=1+1", "=SUM(1,2)", '=HYPERLINK("http://evil.example","click")', "@SUM(1)"]
+
+
+@pytest.fixture
+def soffice() -> str:
+    """LibreOffice's command; skipped (not in CI) when it is missing."""
+    if SOFFICE is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice is required in CI: apt-get install libreoffice-calc-nogui")
+        pytest.skip("LibreOffice is not installed: apt-get install libreoffice-calc-nogui")
+    return SOFFICE
+
+
+def as_libreoffice_shows(soffice: str, workbook: Path, out: Path) -> dict[str, list[list[str]]]:
+    """Every sheet of ``workbook`` as LibreOffice shows it: sheet title -> rows of cell texts."""
+    profile = out / "profile"  # its own profile, so runs side by side do not share a lock
+    result = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            CSV_FILTER,
+            "--outdir",
+            str(out),
+            str(workbook),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    sheets = {}
+    for title in load_workbook(workbook, read_only=True).sheetnames:
+        shown = out / f"{workbook.stem}-{title}.csv"
+        assert shown.exists(), f"LibreOffice wrote no sheet {title!r}: {result.stdout}"
+        text = shown.read_text("utf-8")
+        sheets[title] = list(csv.reader(io.StringIO(text, newline="")))
+    return sheets
+
+
+def _downloaded(client: FlaskClient, url: str, folder: Path) -> Path:
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "workbook.xlsx"
+    path.write_bytes(response.data)
+    return path
+
+
+def _add_hostile_responses(app: Flask) -> list[str]:
+    """Every payload in every text field of a feedback and a policy input; the texts sent."""
+    texts = [*PAYLOADS, *FORMULAS]
+    for index, text in enumerate(texts):
+        name = f"{text} {index}"
+        add_response(
+            app,
+            FIRST_SLUG,
+            "feedback",
+            most_useful=f"Cash transfers {text}",
+            improve=text,
+            next_topics=text,
+            name=name,
+            organisation=text,
+            show_name=True,
+        )
+        add_response(app, FIRST_SLUG, text=text, name=name, organisation=text, show_name=True)
+    return texts
+
+
+@pytest.mark.parametrize("workbook", ["summary.xlsx", "summary.xlsx?language=zh", "responses.xlsx"])
+def test_libreoffice_shows_hostile_text_as_written(
+    app: Flask,
+    organiser_client: FlaskClient,
+    event: Event,
+    tmp_path: Path,
+    soffice: str,
+    workbook: str,
+) -> None:
+    texts = _add_hostile_responses(app)
+    path = _downloaded(organiser_client, f"/admin/e/{FIRST_SLUG}/{workbook}", tmp_path / "in")
+    shown = as_libreoffice_shows(soffice, path, tmp_path / "out")
+
+    written = load_workbook(path)
+    compared, seen = 0, set()
+    for sheet in written.worksheets:
+        rows = shown[sheet.title]
+        for row in sheet.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str):
+                    continue
+                line = rows[cell.row - 1] if cell.row <= len(rows) else []
+                on_screen = line[cell.column - 1] if cell.column <= len(line) else ""
+                assert on_screen == cell.value, (sheet.title, cell.coordinate)
+                compared += 1
+                seen.add(cell.value)
+    assert compared > 100
+    for text in texts:
+        if expected(text).strip():
+            assert expected(text) in seen, f"{text!r} is not shown as written"
