@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,7 +24,12 @@ def _reading_is_not_limited() -> bool:
 
 
 def select_locale() -> str:
-    """``?lang=`` (remembered in the session), else the browser's Accept-Language."""
+    """``?lang=`` (remembered in the session), else the browser's Accept-Language.
+
+    Outside a request (a CLI command translating a message), English.
+    """
+    if not has_request_context():
+        return "en"
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         session["lang"] = chosen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -202,6 +203,27 @@ def test_bad_time_names_its_line(client: FlaskClient, people: dict[str, str]) ->
     assert f"line {line}:" in upload(client, SETTINGS, text.encode()).get_data(as_text=True)
 
 
+def test_file_errors_are_in_the_consoles_language(
+    app: Flask, client: FlaskClient, people: dict[str, str]
+) -> None:
+    """In Chinese, the message is Chinese; the file's own keys and values stay as written."""
+    text = _broken(event_yaml())
+    line = text.splitlines().index('    starts_at: "13:99"') + 1
+    code = text[: text.index('starts_at: "13:99"')].rsplit("- code: ", 1)[1].split()[0]
+    signed_in(client, people["own"])
+    client.get("/admin/?lang=zh")
+    page = html.unescape(upload(client, SETTINGS, text.encode()).get_data(as_text=True))
+    assert (
+        f"第 {line} 行：环节 '{code}'：'starts_at' 必须是形如 \"13:00\" 的时间，而不是 '13:99'"
+    ) in page
+    unknown = event_yaml().replace("  - code: closure", "  - code: closure\n    colour: red", 1)
+    page = html.unescape(upload(client, SETTINGS, unknown.encode()).get_data(as_text=True))
+    assert "环节 'closure'：未知的键 'colour'" in page
+    client.get("/admin/?lang=en")
+    page = html.unescape(upload(client, SETTINGS, text.encode()).get_data(as_text=True))
+    assert f"line {line}: session '{code}': 'starts_at' must be a time like \"13:00\"" in page
+
+
 def test_session_with_feedback_cannot_be_removed(
     app: Flask, client: FlaskClient, people: dict[str, str]
 ) -> None:
@@ -220,6 +242,9 @@ def test_session_with_feedback_cannot_be_removed(
     assert response.status_code == 400
     assert "already holds feedback" in response.get_data(as_text=True)
     assert "closure" in [item.code for item in load(app).sessions]
+    client.get("/admin/?lang=zh")
+    response = upload(client, SETTINGS, without_closure.encode())
+    assert "环节 'closure' 已收到反馈，不能删除" in html.unescape(response.get_data(as_text=True))
 
 
 def set_status(client: FlaskClient, status: str, token: bool = True):

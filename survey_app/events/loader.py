@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import AgendaSession, Event, Response, Series, SessionPerson, Theme, utcnow
+from ..texts import gettext as _
 from .schema import EventFileError, EventSpec, PersonSpec, parse_event_yaml
 
 __all__ = ["EventFileError", "EventSpec", "apply_event", "parse_event_yaml"]
@@ -84,7 +85,7 @@ def _sync_sessions(db: Session, event: Event, spec: EventSpec, changes: list[str
         if code not in wanted:
             if item.id is not None and _responses_to(db, Response.session_id, item.id):
                 raise EventFileError(
-                    f"session '{code}' already holds feedback and cannot be removed"
+                    _("session '%(code)s' already holds feedback and cannot be removed", code=code)
                 )
             event.sessions.remove(item)
             changes.append(f"session '{code}' removed")
@@ -116,7 +117,9 @@ def _sync_themes(db: Session, event: Event, spec: EventSpec, changes: list[str])
     for code, item in existing.items():
         if code not in wanted:
             if item.id is not None and _responses_to(db, Response.theme_id, item.id):
-                raise EventFileError(f"theme '{code}' already holds inputs and cannot be removed")
+                raise EventFileError(
+                    _("theme '%(code)s' already holds inputs and cannot be removed", code=code)
+                )
             event.themes.remove(item)
             changes.append(f"theme '{code}' removed")
     for position, theme_spec in enumerate(spec.themes, start=1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from ..models.vocabulary import PERSON_ROLES, SESSION_KINDS
+from ..texts import gettext as _
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -20,11 +22,17 @@ MAX_LONG_TEXT = 4000
 
 
 class EventFileError(ValueError):
-    """A problem in an event file, with the line it is on."""
+    """A problem in an event file, with the line it is on.
+
+    Messages are translated when raised: in the console's language on a web upload, in
+    English on the command line. The file's own keys and values stay as written.
+    """
 
     def __init__(self, message: str, line: int | None = None) -> None:
         self.line = line
-        super().__init__(f"line {line}: {message}" if line else message)
+        super().__init__(
+            _("line %(line)d: %(message)s", line=line, message=message) if line else message
+        )
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -37,9 +45,13 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
-            raise EventFileError(f"keys must be text, not {key!r}", key_node.start_mark.line + 1)
+            raise EventFileError(
+                _("keys must be text, not %(key)s", key=repr(key)), key_node.start_mark.line + 1
+            )
         if key in mapping:
-            raise EventFileError(f"'{key}' is given twice", key_node.start_mark.line + 1)
+            raise EventFileError(
+                _("'%(key)s' is given twice", key=key), key_node.start_mark.line + 1
+            )
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.setdefault("__lines__", {})[key] = key_node.start_mark.line + 1
     mapping["__line__"] = node.start_mark.line + 1
@@ -104,7 +116,9 @@ class _Reader:
 
     def __init__(self, data: Any, where: str, line: int | None = None) -> None:
         if not isinstance(data, dict):
-            raise EventFileError(f"{where} must be a mapping of keys to values", line)
+            raise EventFileError(
+                _("%(where)s must be a mapping of keys to values", where=where), line
+            )
         self.data = data
         self.where = where
         self.line: int | None = data.get("__line__", line)
@@ -114,40 +128,53 @@ class _Reader:
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key, self.line)
 
+    def error(self, problem: str, key: str | None = None) -> EventFileError:
+        """``problem`` (translated) in this mapping, on the line of ``key`` if given."""
+        line = self.line if key is None else self.line_of(key)
+        return EventFileError(_("%(where)s: %(problem)s", where=self.where, problem=problem), line)
+
     def text(self, key: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
         self.used.add(key)
         value = self.data.get(key)
         if value is None or value == "":
             if required:
-                raise EventFileError(f"{self.where}: '{key}' is required", self.line)
+                raise self.error(_("'%(key)s' is required", key=key))
             return ""
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise EventFileError(f"{self.where}: '{key}' must be text", self.line_of(key))
+            raise self.error(_("'%(key)s' must be text", key=key), key)
         value = str(value).strip()
         if "\x00" in value:
-            raise EventFileError(f"{self.where}: '{key}' holds a NUL character", self.line_of(key))
+            raise self.error(_("'%(key)s' holds a NUL character", key=key), key)
         if len(value) > limit:
-            raise EventFileError(
-                f"{self.where}: '{key}' is longer than {limit} characters", self.line_of(key)
+            raise self.error(
+                _("'%(key)s' is longer than %(limit)d characters", key=key, limit=limit), key
             )
         return value
 
     def code(self, key: str, pattern: re.Pattern[str] = CODE_RE) -> str:
         value = self.text(key)
         if not pattern.match(value):
-            raise EventFileError(
-                f"{self.where}: '{key}' must be lower-case letters, digits and dashes, "
-                f"not {value!r}",
-                self.line_of(key),
+            raise self.error(
+                _(
+                    "'%(key)s' must be lower-case letters, digits and dashes, not %(value)s",
+                    key=key,
+                    value=repr(value),
+                ),
+                key,
             )
         return value
 
     def choice(self, key: str, choices: tuple[str, ...]) -> str:
         value = self.text(key)
         if value not in choices:
-            raise EventFileError(
-                f"{self.where}: '{key}' must be one of {', '.join(choices)}, not {value!r}",
-                self.line_of(key),
+            raise self.error(
+                _(
+                    "'%(key)s' must be one of %(choices)s, not %(value)s",
+                    key=key,
+                    choices=", ".join(choices),
+                    value=repr(value),
+                ),
+                key,
             )
         return value
 
@@ -156,9 +183,13 @@ class _Reader:
         if not value:
             return None
         if not TIME_RE.match(value):
-            raise EventFileError(
-                f"{self.where}: '{key}' must be a time like \"13:00\", not {value!r}",
-                self.line_of(key),
+            raise self.error(
+                _(
+                    "'%(key)s' must be a time like \"13:00\", not %(value)s",
+                    key=key,
+                    value=repr(value),
+                ),
+                key,
             )
         return time.fromisoformat(value)
 
@@ -168,7 +199,7 @@ class _Reader:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise EventFileError(f"{self.where}: '{key}' must be true or false", self.line_of(key))
+            raise self.error(_("'%(key)s' must be true or false", key=key), key)
         return value
 
     def items(self, key: str, *, required: bool = True) -> list[Any]:
@@ -176,23 +207,21 @@ class _Reader:
         value = self.data.get(key)
         if value is None:
             if required:
-                raise EventFileError(f"{self.where}: '{key}' is required", self.line)
+                raise self.error(_("'%(key)s' is required", key=key))
             return []
         if not isinstance(value, list):
-            raise EventFileError(f"{self.where}: '{key}' must be a list", self.line_of(key))
+            raise self.error(_("'%(key)s' must be a list", key=key), key)
         return value
 
     def done(self) -> None:
         unknown = sorted(set(self.data) - self.used)
         if unknown:
-            raise EventFileError(
-                f"{self.where}: unknown key '{unknown[0]}'", self.line_of(unknown[0])
-            )
+            raise self.error(_("unknown key '%(key)s'", key=unknown[0]), unknown[0])
 
 
 def _span(reader: _Reader, start: time | None, end: time | None) -> None:
     if start is not None and end is not None and end <= start:
-        raise EventFileError(f"{reader.where}: ends_at must be after starts_at", reader.line)
+        raise reader.error(_("ends_at must be after starts_at"))
 
 
 def _person(data: Any, where: str, line: int | None) -> PersonSpec:
@@ -213,24 +242,27 @@ def _person(data: Any, where: str, line: int | None) -> PersonSpec:
 
 
 def _session(data: Any, index: int, parts: dict[str, Any], line: int | None) -> SessionSpec:
-    reader = _Reader(data, f"session {index}", line)
+    reader = _Reader(data, _("session %(number)d", number=index), line)
     code = reader.code("code")
-    reader.where = f"session '{code}'"
+    reader.where = _("session '%(code)s'", code=code)
     kind = reader.choice("kind", SESSION_KINDS)
     reader.used.add("part")
     part = data.get("part")
     if part is not None:
         part = str(part)
         if part not in parts:
-            raise EventFileError(
-                f"{reader.where}: part {part!r} is not one of the file's parts",
-                reader.line_of("part"),
+            raise reader.error(
+                _("part %(part)s is not one of the file's parts", part=repr(part)), "part"
             )
     takes_feedback = reader.flag("feedback", kind != "break")
     if kind == "break" and takes_feedback:
-        raise EventFileError(f"{reader.where}: a break takes no feedback", reader.line)
+        raise reader.error(_("a break takes no feedback"))
     people = tuple(
-        _person(item, f"{reader.where}, person {number}", reader.line_of("people"))
+        _person(
+            item,
+            _("%(session)s, person %(number)d", session=reader.where, number=number),
+            reader.line_of("people"),
+        )
         for number, item in enumerate(reader.items("people", required=False), start=1)
     )
     spec = SessionSpec(
@@ -250,7 +282,7 @@ def _session(data: Any, index: int, parts: dict[str, Any], line: int | None) -> 
 
 
 def _theme(data: Any, index: int, line: int | None) -> ThemeSpec:
-    reader = _Reader(data, f"theme {index}", line)
+    reader = _Reader(data, _("theme %(number)d", number=index), line)
     spec = ThemeSpec(
         code=reader.code("code"),
         title_en=reader.text("title_en"),
@@ -262,34 +294,38 @@ def _theme(data: Any, index: int, line: int | None) -> ThemeSpec:
     return spec
 
 
-def _unique(items: list[Any], specs: tuple[Any, ...], what: str) -> None:
-    """Refuse a code used twice, naming the line of its second use."""
+def _unique(items: list[Any], specs: tuple[Any, ...], message: Callable[[str], str]) -> None:
+    """Refuse a code used twice (``message(code)`` says so), naming the line of its second use."""
     seen: set[str] = set()
     for item, spec in zip(items, specs, strict=True):
         if spec.code in seen:
-            raise EventFileError(f"{what} code '{spec.code}' is used twice", item.get("__line__"))
+            raise EventFileError(message(spec.code), item.get("__line__"))
         seen.add(spec.code)
 
 
 def parse_event_yaml(text: str) -> EventSpec:
     """Validate an event file's text; raise :class:`EventFileError` naming the line."""
     if "\x00" in text:
-        raise EventFileError("the file holds a NUL character")
+        raise EventFileError(_("the file holds a NUL character"))
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        problem = error.problem or error.context or "not valid YAML"
+        problem = error.problem or error.context or "?"
         line = mark.line + 1 if mark else None
-        raise EventFileError(f"not valid YAML: {problem}", line) from None
+        raise EventFileError(_("not valid YAML: %(problem)s", problem=problem), line) from None
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         raise EventFileError(
-            f"the character U+{error.character:04X} is not allowed in a YAML file", line
+            _(
+                "the character %(character)s is not allowed in a YAML file",
+                character=f"U+{error.character:04X}",
+            ),
+            line,
         ) from None
     except yaml.YAMLError as error:
-        raise EventFileError(f"not valid YAML: {error}") from None
-    root = _Reader(data, "the file", 1)
+        raise EventFileError(_("not valid YAML: %(problem)s", problem=error)) from None
+    root = _Reader(data, _("the file"), 1)
 
     series_reader = _Reader(root.data.get("series"), "series", root.line_of("series"))
     root.used.add("series")
@@ -306,10 +342,10 @@ def parse_event_yaml(text: str) -> EventSpec:
 
     parts: dict[str, dict[str, str]] = {}
     for number, item in enumerate(root.items("parts", required=False), start=1):
-        reader = _Reader(item, f"part {number}", root.line_of("parts"))
+        reader = _Reader(item, _("part %(number)d", number=number), root.line_of("parts"))
         code = reader.text("code", limit=20)
         if code in parts:
-            raise EventFileError(f"part code '{code}' is used twice", reader.line)
+            raise EventFileError(_("part code '%(code)s' is used twice", code=code), reader.line)
         starts, ends = (
             reader.time("starts_at", required=False),
             reader.time("ends_at", required=False),
@@ -328,15 +364,17 @@ def parse_event_yaml(text: str) -> EventSpec:
         _session(item, number, parts, root.line_of("sessions"))
         for number, item in enumerate(session_items, start=1)
     )
-    _unique(session_items, sessions, "session")
+    _unique(
+        session_items, sessions, lambda code: _("session code '%(code)s' is used twice", code=code)
+    )
     if not any(item.takes_feedback for item in sessions):
-        raise EventFileError("no session takes feedback", root.line_of("sessions"))
+        raise EventFileError(_("no session takes feedback"), root.line_of("sessions"))
     theme_items = root.items("themes", required=False)
     themes = tuple(
         _theme(item, number, root.line_of("themes"))
         for number, item in enumerate(theme_items, start=1)
     )
-    _unique(theme_items, themes, "theme")
+    _unique(theme_items, themes, lambda code: _("theme code '%(code)s' is used twice", code=code))
     root.done()
     return EventSpec(series=series, event=event, parts=parts, sessions=sessions, themes=themes)
 
@@ -358,21 +396,23 @@ def _event_fields(reader: _Reader) -> dict[str, Any]:
     try:
         fields["date"] = date.fromisoformat(day)
     except ValueError:
-        raise EventFileError(
-            f"event: 'date' must be a date like \"2020-11-10\", not {day!r}",
-            reader.line_of("date"),
+        raise reader.error(
+            _(
+                "'%(key)s' must be a date like \"2020-11-10\", not %(value)s",
+                key="date",
+                value=repr(day),
+            ),
+            "date",
         ) from None
     zone = reader.text("timezone")
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise EventFileError(
-            f"event: unknown time zone {zone!r}", reader.line_of("timezone")
-        ) from None
+        raise reader.error(_("unknown time zone %(zone)s", zone=repr(zone)), "timezone") from None
     fields["timezone"] = zone
     hosts = reader.items("hosts", required=False)
     if not all(isinstance(host, str) and 0 < len(host) <= 200 for host in hosts):
-        raise EventFileError("event: 'hosts' must be a list of names", reader.line_of("hosts"))
+        raise reader.error(_("'%(key)s' must be a list of names", key="hosts"), "hosts")
     fields["hosts"] = list(hosts)
     reader.done()
     return fields
