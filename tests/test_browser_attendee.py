@@ -11,6 +11,8 @@ from survey_app.models import Response
 pytestmark = pytest.mark.browser
 
 SLUG = "2020-11-10-social-protection"
+#: A long link in an answer: every page must still fit the phone's width.
+UNBROKEN = "https://example.org/" + "a" * 150
 
 
 def test_phone_in_chinese_submits_session_feedback(app, event, live_server, browser):
@@ -31,16 +33,23 @@ def test_phone_in_chinese_submits_session_feedback(app, event, live_server, brow
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.locator("#overall-3").click()  # the box showing 4, as a thumb taps it
     page.locator("#most_useful").fill("医保异地结算的经验很有用。")
+    page.locator("#improve").fill(UNBROKEN)
     page.locator("button[type=submit]").click()
     page.wait_for_url("**/thanks")
     assert page.locator(".private-link").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.locator(".private-link").click()  # the amend page shows the answers back
+    page.wait_for_load_state()
+    assert page.locator("#improve").input_value() == UNBROKEN
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert errors == []
     context.close()
 
     with app.app_context():
         [row] = get_session().scalars(select(Response)).all()
-        assert (row.overall, row.language, row.most_useful) == (
+        assert (row.overall, row.language, row.most_useful, row.improve) == (
             4,
             "zh",
             "医保异地结算的经验很有用。",
+            UNBROKEN,
         )
