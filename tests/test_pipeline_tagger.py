@@ -52,6 +52,22 @@ def test_logistics_get_no_level(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "crisis"),
+    [
+        ("Inflation after the crisis ate into pensions.", True),
+        ("Food prices rose faster than wages.", True),
+        ("通货膨胀让退休金缩水。", True),
+        ("物价上升，工资不涨。", True),
+        # keeping a benefit in step with prices is a design choice, not the crisis
+        ("Pensions are indexed to inflation every year.", False),
+        ("Child benefits should be inflation-indexed.", False),
+    ],
+)
+def test_rising_prices_are_the_economic_crisis(text: str, crisis: bool) -> None:
+    assert ("economic_crisis" in tag_text(text).levels) is crisis
+
+
+@pytest.mark.parametrize(
     ("text", "present", "absent"),
     [
         ("It wasn't the virus but the closures that hurt us.", "containment", "virus"),
@@ -233,7 +249,7 @@ def test_modified_codebook_changes_tags(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "mutation",
     [
-        lambda text: text.replace('version: "2026.11.2"', "version: 2026"),
+        lambda text: text.replace('version: "2026.12.1"', "version: 2026"),
         lambda text: text.replace("threshold: 0.5", "threshold: 2"),
         lambda text: text.replace('cues: [not, "no",', "cues: [not, no,"),
         lambda text: text.replace("  stimulus:\n    label_en", "  stimulus_x:\n    label_en", 1),
