@@ -29,6 +29,21 @@ def test_organisers_of_other_events_get_404(app: Flask, event: Event):
     assert stranger(app).get(OVERVIEW).status_code == 404
 
 
+def test_the_overview_reloads_itself_and_pages_being_worked_on_do_not(
+    app: Flask, organiser_client: FlaskClient, event: Event
+):
+    """Answers arriving show without a click; a review or a form is never reloaded away."""
+    refresh = '<meta http-equiv="refresh" content="60">'
+    page = organiser_client.get(OVERVIEW).get_data(as_text=True)
+    assert refresh in page
+    assert "This page updates itself every minute." in page
+    response_id = add_response(app, FIRST_SLUG)
+    for path in ("responses", f"responses/{response_id}", "review", "settings", "paper/input"):
+        answer = organiser_client.get(f"{OVERVIEW}{path}")
+        assert answer.status_code == 200, path
+        assert 'http-equiv="refresh"' not in answer.get_data(as_text=True), path
+
+
 def test_spam_test_and_withdrawn_responses_are_not_counted(
     app: Flask, organiser_client: FlaskClient, event: Event
 ):
