@@ -23,6 +23,7 @@ from survey_app.db import session_factory
 from survey_app.models import Event, PipelineRun, utcnow
 
 from .pipeline_helpers import add_responses, engine_of, runs, tag_count, tags_by_response
+from .process_helpers import kill_stopped, stop_when
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -159,10 +160,10 @@ def test_a_run_killed_halfway_keeps_its_batches(
         start_new_session=True,  # as cron starts the job
     )
     try:
-        _wait_for(lambda: tag_count(app) >= 20 or process.poll() is not None)
+        stop_when(process, lambda _children: tag_count(app) >= 20)
     finally:
-        process.send_signal(signal.SIGKILL)
-        _, errors = process.communicate()
+        kill_stopped(process)
+    _, errors = process.communicate()
     assert process.returncode == -signal.SIGKILL, errors
     committed = tag_count(app)
     assert 20 <= committed < total and committed % 10 == 0

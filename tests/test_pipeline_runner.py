@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -42,6 +40,7 @@ from .pipeline_helpers import (
     tag_count,
     tags_by_response,
 )
+from .process_helpers import kill_stopped, process_state, stop_when
 from .test_pipeline_cli import _env
 
 ECONOMIC = "Many gig workers lost their income when orders collapsed."
@@ -385,37 +384,6 @@ def _machine_rows(app: Flask) -> dict[int, tuple[object, ...]]:
     }
 
 
-def _process_state(pid: int) -> str | None:
-    """A process's state letter from /proc (None once it is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return stat.rsplit(")", 1)[1].split()[0]
-
-
-def _children_of(pid: int) -> set[int]:
-    """Pids of the live children of ``pid`` (from /proc, Linux)."""
-    children = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with suppress(OSError, IndexError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == pid and fields[0] != "Z":
-                    children.add(int(entry.name))
-    return children
-
-
-def _stop_group(pid: int) -> set[int]:
-    """Stop the process group that ``pid`` leads (SIGSTOP); once it has stopped, its children."""
-    os.killpg(pid, signal.SIGSTOP)
-    while True:  # the signal is delivered asynchronously
-        children = _children_of(pid)
-        if all(_process_state(each) in ("T", "Z", None) for each in (pid, *children)):
-            return children
-        time.sleep(0.001)
-
-
 def test_workers_write_the_same_rows_as_one_process(
     app: Flask, event: Event, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -576,27 +544,16 @@ def test_killed_job_leaves_no_worker_behind(
         start_new_session=True,  # as cron starts the job
     )
     pool_size = workers if workers > 1 else 0
-    deadline = time.monotonic() + 120
-    # The job runs in short bursts between looks taken while it is stopped, so what a look
-    # sees still holds when it is killed: a fast machine cannot finish the run in between.
-    while True:
-        children = _stop_group(process.pid)
-        if tag_count(app) >= after_tags and len(children) >= pool_size:
-            break
-        assert process.poll() is None, "the run ended before it could be killed"
-        assert time.monotonic() < deadline, "the run never got going"
-        os.killpg(process.pid, signal.SIGCONT)
-        time.sleep(0.01)
+    children = stop_when(
+        process, lambda pool: tag_count(app) >= after_tags and len(pool) >= pool_size
+    )
     assert len(children) == pool_size
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    with suppress(ProcessLookupError):  # no group left when there were no workers
-        os.killpg(process.pid, signal.SIGCONT)  # the workers go on, and see their parent gone
+    kill_stopped(process)  # its workers go on, and see their parent gone
     committed = tag_count(app)
     assert committed % 10 == 0 or committed == 150
 
     deadline = time.monotonic() + 10
-    while any(_process_state(pid) not in (None, "Z") for pid in children):
+    while any(process_state(pid) not in (None, "Z") for pid in children):
         assert time.monotonic() < deadline, f"workers still running: {children}"
         time.sleep(0.05)
 

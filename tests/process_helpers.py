@@ -1,0 +1,80 @@
+"""Catching a job in the act: its process group stopped at a known point, then killed.
+
+Polling a running job and killing it once it has got far enough races the job: on a fast or
+busy machine it can finish between two looks. Here the job runs in short bursts and each look
+is taken while its whole group is stopped (SIGSTOP), so what a look sees still holds when the
+job is killed. Linux only (it reads /proc).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+
+#: How long the job runs between two looks: far shorter than any run the tests catch.
+BURST_S = 0.01
+
+
+def process_state(pid: int) -> str | None:
+    """A process's state letter from /proc (None once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def children_of(pid: int) -> set[int]:
+    """Pids of the live children of ``pid``."""
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with suppress(OSError, IndexError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid and fields[0] != "Z":
+                    children.add(int(entry.name))
+    return children
+
+
+def stop_group(pid: int) -> set[int]:
+    """Stop the process group that ``pid`` leads; once all of it has stopped, its children."""
+    os.killpg(pid, signal.SIGSTOP)
+    while True:  # the signal is delivered asynchronously
+        children = children_of(pid)
+        if all(process_state(each) in ("T", "Z", None) for each in (pid, *children)):
+            return children
+        time.sleep(0.001)
+
+
+def stop_when(
+    process: subprocess.Popen[str] | subprocess.Popen[bytes],
+    ready: Callable[[set[int]], bool],
+    timeout: float = 120.0,
+) -> set[int]:
+    """Run ``process`` (started in a session of its own) until ``ready(children)`` holds.
+
+    Returns with its group stopped, and the children it has then. Fails if the process ends
+    first or the timeout passes.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        children = stop_group(process.pid)
+        if ready(children):
+            return children
+        assert process.poll() is None, "the run ended before it could be caught"
+        assert time.monotonic() < deadline, "the run never got that far"
+        os.killpg(process.pid, signal.SIGCONT)
+        time.sleep(BURST_S)
+
+
+def kill_stopped(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """``kill -9`` the stopped process, then let the rest of its group go on (and see it gone)."""
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with suppress(ProcessLookupError):  # no group left when it had no children
+        os.killpg(process.pid, signal.SIGCONT)
