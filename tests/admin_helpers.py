@@ -66,6 +66,15 @@ def login(client: FlaskClient, email: str, password: str, next_url: str = "") ->
     return client.post(url, data={"email": email, "password": password, "csrf_token": token})
 
 
+def sign_in_browser(page: Any, live_server: str, email: str, language: str = "") -> None:
+    """Sign ``email`` in on a Playwright ``page`` (in ``language`` if given), as a person does."""
+    page.goto(f"{live_server}/admin/login" + (f"?lang={language}" if language else ""))
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(f"{live_server}/admin/")
+
+
 def logout(client: FlaskClient) -> TestResponse:
     """Sign out through the console's sign-out form."""
     token = csrf_token(client, "/admin/runs")

@@ -144,13 +144,18 @@ def live_server(app: Flask) -> Iterator[str]:
         server.server_close()
 
 
+def require_installed(found: bool, name: str, package: str) -> None:
+    """Skip a test that needs a Debian package missing here; in CI, fail it instead."""
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is required in CI: apt-get install {package}")
+        pytest.skip(f"{name} is not installed: run `apt-get install {package}` to run this test")
+
+
 @pytest.fixture
 def browser() -> Iterator[object]:
     """Debian's headless Chromium driven by Playwright; skipped (not in CI) when missing."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required in CI: apt-get install chromium")
-        pytest.skip("Chromium is not installed: run `apt-get install chromium` to run this test")
+    require_installed(CHROMIUM.exists(), "Chromium", "chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -18,7 +18,7 @@ from pipeline.runner import run_pipeline
 from survey_app.db import get_session
 from survey_app.models import Event, ResponseTag
 
-from .admin_helpers import PASSWORD, add_response, make_organiser
+from .admin_helpers import PASSWORD, add_response, make_organiser, sign_in_browser
 from .conftest import FIRST_SLUG
 
 STIMULUS_TEXT = "Wage subsidies and social insurance contribution waivers kept workers in jobs."
@@ -39,10 +39,7 @@ def test_an_organiser_filters_corrects_a_tag_and_downloads_the_summary(
     base = f"{live_server}/admin"
 
     page = browser.new_context(accept_downloads=True).new_page()
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", "browser@example.org")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in_browser(page, live_server, "browser@example.org")
     page.goto(f"{base}/e/{FIRST_SLUG}/responses")
     page.select_option("#f-level", "stimulus")
     page.get_by_role("button", name="Filter").click()
@@ -87,10 +84,7 @@ def test_every_console_page_fits_a_phone(
         viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
     )
     page = context.new_page()
-    page.goto(f"{base}/login?lang={language}")
-    page.fill("input[name=email]", "phone@example.org")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in_browser(page, live_server, "phone@example.org", language)
     pages = [
         "/",
         f"/e/{FIRST_SLUG}/",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from survey_app.db import get_session
 from survey_app.models import Response
 
-from .admin_helpers import PASSWORD, make_organiser
+from .admin_helpers import PASSWORD, make_organiser, sign_in_browser
 from .form_helpers import fresh_form
 
 pytestmark = pytest.mark.browser
@@ -38,11 +38,7 @@ def test_stored_script_does_not_run_in_the_console(app, client, event, live_serv
     page = browser.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(f"{live_server}/admin/login")
-    page.fill("#email", "organiser@example.org")
-    page.fill("#password", PASSWORD)
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(f"{live_server}/admin/")
+    sign_in_browser(page, live_server, "organiser@example.org")
 
     for path in (
         f"/admin/e/{SLUG}/",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,7 +21,7 @@ from openpyxl import load_workbook
 from survey_app.models import Event
 
 from .admin_helpers import add_response
-from .conftest import FIRST_SLUG
+from .conftest import FIRST_SLUG, require_installed
 from .test_hostile_input import PAYLOADS
 from .test_hostile_workbooks import expected
 
@@ -38,11 +37,8 @@ FORMULAS = ["=1+1", "=SUM(1,2)", '=HYPERLINK("http://evil.example","click")', "@
 @pytest.fixture
 def soffice() -> str:
     """LibreOffice's command; skipped (not in CI) when it is missing."""
-    if SOFFICE is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice is required in CI: apt-get install libreoffice-calc-nogui")
-        pytest.skip("LibreOffice is not installed: apt-get install libreoffice-calc-nogui")
-    return SOFFICE
+    require_installed(SOFFICE is not None, "LibreOffice", "libreoffice-calc-nogui")
+    return SOFFICE  # type: ignore[return-value]
 
 
 def as_libreoffice_shows(soffice: str, workbook: Path, out: Path) -> dict[str, list[list[str]]]:
