@@ -78,6 +78,8 @@ class Codebook:
     areas: tuple[Category, ...]
     shields: dict[str, tuple[str, ...]]
     negation: dict[str, NegationRules]
+    #: English words whose TextBlob polarity is read as neutral (see codebook.yaml)
+    neutral_sentiment: frozenset[str] = frozenset()
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:
@@ -108,6 +110,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             lang: _negation(_require(_require(data, "negation", dict), lang, dict))
             for lang in LANGUAGES
         },
+        neutral_sentiment=_neutral_sentiment(data.get("sentiment") or {}),
     )
 
 
@@ -161,6 +164,17 @@ def _shields(entry: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     if not all(isinstance(phrase, str) for phrases in shields.values() for phrase in phrases):
         raise CodebookError("shields must hold strings only")
     return shields
+
+
+def _neutral_sentiment(section: Any) -> frozenset[str]:
+    """``sentiment.en.neutral`` (optional): the words whose polarity is not counted."""
+    english = section.get("en") or {} if isinstance(section, dict) else None
+    if not isinstance(english, dict):
+        raise CodebookError("sentiment and sentiment.en must be mappings")
+    words = english.get("neutral") or []
+    if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
+        raise CodebookError("sentiment.en.neutral must be a list of quoted words")
+    return frozenset(word.strip().lower() for word in words)
 
 
 def _negation(entry: dict[str, Any]) -> NegationRules:

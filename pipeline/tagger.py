@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 
 import jieba
 import snowballstemmer
-from textblob.en import sentiment as _pattern_sentiment
+from textblob.en import Sentiment as _Sentiment
+from textblob.en import sentiment as _textblob_sentiment
 
 from pipeline.codebook import Category, Codebook, NegationRules, load_codebook
 
@@ -135,6 +136,7 @@ class Tagger:
         self._cancels = {cat.code: cat.plain_negation_cancels for cat in codebook.levels}
         self._group_codes = frozenset(cat.code for cat in codebook.groups)
         self._area_codes = frozenset(cat.code for cat in codebook.areas)
+        self._polarity = _sentiment_lexicon(codebook.neutral_sentiment)
 
     def tag(self, text: str) -> TagResult:
         """Tag ``text``; any string is accepted, empty ones get no tags."""
@@ -160,10 +162,14 @@ class Tagger:
             evidence={code: tuple(evidence[code]) for code in levels},
             groups=self._passing(self.codebook.groups, self._group_codes, tag_weights),
             areas=self._passing(self.codebook.areas, self._area_codes, tag_weights),
-            sentiment=_sentiment(text) if language == "en" else None,
+            sentiment=self._sentiment(text) if language == "en" else None,
             language=language,
             version=self.codebook.tagger_version,
         )
+
+    def _sentiment(self, text: str) -> float:
+        """TextBlob's polarity (its PatternAnalyzer's, called directly: identical and faster)."""
+        return max(-1.0, min(1.0, float(self._polarity(text)[0])))
 
     def _passing(
         self,
@@ -719,10 +725,24 @@ def _confidence(weights: Any) -> float:
     return 1.0 - math.exp(-sum(weights))
 
 
-def _sentiment(text: str) -> float:
-    """TextBlob's polarity (its PatternAnalyzer, called directly: identical and faster)."""
-    polarity = float(_pattern_sentiment(text)[0])
-    return max(-1.0, min(1.0, polarity))
+def _sentiment_lexicon(neutral: frozenset[str]) -> _Sentiment:
+    """TextBlob's English lexicon (that of its PatternAnalyzer), without the ``neutral`` words."""
+    if not neutral:
+        return _textblob_sentiment
+    base = _textblob_sentiment
+    lexicon = _Sentiment(
+        path=base.path,
+        synset="wordnet_id",
+        negations=base.negations,
+        modifiers=base.modifiers,
+        modifier=base.modifier,
+        tokenizer=base.tokenizer,
+        language="en",
+    )
+    lexicon.load()
+    for word in neutral:
+        dict.pop(lexicon, word, None)
+    return lexicon
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,11 @@
 """Unit tests of the pure tagger and its codebook, on hand-written statements."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+from textblob import TextBlob
 
 from pipeline import TAGGER_VERSION, TagResult, load_codebook, tag_text, tagger_version
 from pipeline.codebook import DEFAULT_PATH, CodebookError
@@ -169,6 +171,31 @@ def test_sentiment_english_is_a_float_in_range() -> None:
     assert isinstance(negative, float) and -1 <= negative < 0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Unemployment rose to 6% and many workers lost their jobs.",
+        "Food prices rose and most families paid more for rent.",
+        "Infections were high in the first wave and many tested positive.",
+        "Workers were sent on unpaid leave for their own safety.",
+    ],
+)
+def test_sentiment_does_not_read_counts_and_trends_as_praise(text: str) -> None:
+    """TextBlob alone scores these as positive; the codebook's neutral words keep them at 0."""
+    assert TextBlob(text).sentiment.polarity > 0.2
+    assert tag_text(text).sentiment == 0.0
+
+
+def test_sentiment_without_neutral_words_is_textblobs(tmp_path: Path) -> None:
+    text = re.sub(r"neutral: \[.*\]", "neutral: []", DEFAULT_PATH.read_text(encoding="utf-8"))
+    path = tmp_path / "codebook.yaml"
+    path.write_text(text, encoding="utf-8")
+    statement = "Unemployment rose to 6% and many workers lost their jobs."
+    assert Tagger(load_codebook(path)).tag(statement).sentiment == pytest.approx(
+        TextBlob(statement).sentiment.polarity
+    )
+
+
 def test_sentiment_chinese_is_none() -> None:
     assert tag_text("现金补助非常及时，很有帮助。").sentiment is None
 
@@ -249,10 +276,12 @@ def test_modified_codebook_changes_tags(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "mutation",
     [
-        lambda text: text.replace('version: "2026.12.1"', "version: 2026"),
+        lambda text: re.sub(r'^version: ".+"$', "version: 2026", text, count=1, flags=re.M),
         lambda text: text.replace("threshold: 0.5", "threshold: 2"),
         lambda text: text.replace('cues: [not, "no",', "cues: [not, no,"),
         lambda text: text.replace("  stimulus:\n    label_en", "  stimulus_x:\n    label_en", 1),
+        lambda text: text.replace("neutral: [rose,", "neutral: [1,"),
+        lambda text: text.replace("sentiment:\n  en:\n", "sentiment:\n  en: rose\n  x:\n"),
         lambda text: "- just a list",
     ],
 )
