@@ -165,6 +165,23 @@ def test_upload_updates_the_agenda_and_lists_changes(
     assert "already up to date" in again
 
 
+def test_changes_are_listed_in_the_consoles_language(
+    app: Flask, client: FlaskClient, people: dict[str, str]
+) -> None:
+    """A Chinese console lists the changes in Chinese, and so does the audit log."""
+    text = event_yaml().replace('"Plenary: Opening session"', '"Plenary: Opening"', 1)
+    text = text.replace("  - code: closure", "  - code: closure-b", 1)
+    signed_in(client, people["admin"])
+    client.get("/admin/?lang=zh")
+    page = html.unescape(upload(client, SETTINGS, text.encode()).get_data(as_text=True))
+    assert "环节 'opening'：title_en 已更改" in page
+    assert "已添加环节 'closure-b'" in page and "已删除环节 'closure'" in page
+    audit_page = html.unescape(client.get("/admin/audit").get_data(as_text=True))
+    assert '<span class="key">更改</span> ' in audit_page
+    assert "已添加环节 'closure-b'" in audit_page
+    assert "changes" not in audit_page
+
+
 def _broken(text: str) -> str:
     return text.replace(
         'starts_at: "13:00"\n    ends_at: "13:10"', 'starts_at: "13:99"\n    ends_at: "13:10"', 1

@@ -19,6 +19,7 @@ from survey_app.db import get_session
 from survey_app.models import Event, ResponseTag
 
 from .admin_helpers import PASSWORD, add_response, make_organiser, sign_in_browser
+from .browser_helpers import PHONE_WIDTH, UNBROKEN, page_width, phone_context
 from .conftest import FIRST_SLUG
 
 STIMULUS_TEXT = "Wage subsidies and social insurance contribution waivers kept workers in jobs."
@@ -71,18 +72,15 @@ def test_an_organiser_filters_corrects_a_tag_and_downloads_the_summary(
 def test_every_console_page_fits_a_phone(
     app: Flask, event: Event, live_server: str, browser: Any, language: str
 ):
-    """At 360 px no console page scrolls sideways as a whole (wide tables scroll in place)."""
+    """On a phone no console page scrolls sideways as a whole (wide tables scroll in place)."""
     make_organiser(app, "phone@example.org", PASSWORD, events=[event], admin=True)
-    unbroken = "https://example.org/" + "a" * 150  # a long link or word must wrap too
     response_id = add_response(
-        app, FIRST_SLUG, text=f"{STIMULUS_TEXT} {unbroken}", name=unbroken, organisation=unbroken
+        app, FIRST_SLUG, text=f"{STIMULUS_TEXT} {UNBROKEN}", name=UNBROKEN, organisation=UNBROKEN
     )
-    add_response(app, FIRST_SLUG, "feedback", improve=f"{VIRUS_TEXT} {unbroken}")
+    add_response(app, FIRST_SLUG, "feedback", improve=f"{VIRUS_TEXT} {UNBROKEN}")
     run_pipeline(app.extensions["survey_db"]["engine"])
     base = f"{live_server}/admin"
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
-    )
+    context = phone_context(browser)
     page = context.new_page()
     sign_in_browser(page, live_server, "phone@example.org", language)
     pages = [
@@ -101,7 +99,7 @@ def test_every_console_page_fits_a_phone(
     for path in pages:
         answer = page.goto(base + path)
         assert answer is not None and answer.status == 200, path
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > 360:
+        width = page_width(page)
+        if width > PHONE_WIDTH:
             too_wide[path] = width
     assert not too_wide

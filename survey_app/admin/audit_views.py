@@ -27,6 +27,15 @@ ACTIONS = {
     "organiser_disabled": _l("Organiser disabled"),
     "password_reset": _l("Password reset"),
 }
+#: Labels of the details an entry keeps; others show their key.
+DETAILS = {
+    "changes": _l("Changes"),
+    "email": _l("Email"),
+    "address": _l("Address"),
+    "by": _l("By"),
+    "admin": _l("Administrator"),
+    "events": _l("Events"),
+}
 
 
 @bp.route("/audit")
@@ -47,4 +56,6 @@ def audit_log() -> ResponseReturnValue:
         if event_ids
         else {}
     )
-    return render_template("admin/audit.html", page=page, events=events, actions=ACTIONS)
+    return render_template(
+        "admin/audit.html", page=page, events=events, actions=ACTIONS, details=DETAILS
+    )

@@ -1,4 +1,8 @@
-"""Load or update an event from a validated :class:`EventSpec`, saying what changed."""
+"""Load or update an event from a validated :class:`EventSpec`, saying what changed.
+
+The lines that say what changed are in the console's language (English on the command
+line); the file's own codes and keys stay as written.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ def _update(obj: Any, values: dict[str, Any], label: str, changes: list[str]) ->
     for key, value in values.items():
         if getattr(obj, key) != value:
             setattr(obj, key, value)
-            changes.append(f"{label}: {key} changed")
+            changes.append(_("%(where)s: %(key)s changed", where=label, key=key))
 
 
 def _sync_people(item: AgendaSession, people: tuple[PersonSpec, ...], changes: list[str]) -> None:
@@ -33,7 +37,9 @@ def _sync_people(item: AgendaSession, people: tuple[PersonSpec, ...], changes: l
         return
     item.people.clear()
     item.people.extend(SessionPerson(**row) for row in wanted)
-    changes.append(f"session '{item.code}': people changed ({len(wanted)} now)")
+    changes.append(
+        _("session '%(code)s': people changed (%(count)d now)", code=item.code, count=len(wanted))
+    )
 
 
 def _responses_to(db: Session, column: Any, ident: int) -> int:
@@ -51,23 +57,23 @@ def apply_event(db: Session, spec: EventSpec, *, status: str | None = None) -> l
     if series is None:
         series = Series(**spec.series)
         db.add(series)
-        changes.append(f"series '{series.slug}' created")
+        changes.append(_("series '%(slug)s' created", slug=series.slug))
     else:
-        _update(series, spec.series, f"series '{series.slug}'", changes)
+        _update(series, spec.series, _("series '%(slug)s'", slug=series.slug), changes)
 
     event = db.scalar(select(Event).where(Event.slug == spec.event["slug"]))
     if event is None:
         event = Event(series=series, parts=spec.parts, status=status or "draft", **spec.event)
         db.add(event)
-        changes.append(f"event '{event.slug}' created")
+        changes.append(_("event '%(slug)s' created", slug=event.slug))
     else:
-        label = f"event '{event.slug}'"
+        label = _("event '%(slug)s'", slug=event.slug)
         if event.series_id != series.id:
             event.series = series
-            changes.append(f"{label}: series changed")
+            changes.append(_("%(where)s: series changed", where=label))
         _update(event, {**spec.event, "parts": spec.parts}, label, changes)
         if status is not None and event.set_status(status):
-            changes.append(f"{label}: status changed to {status}")
+            changes.append(_("%(where)s: status changed to %(status)s", where=label, status=status))
 
     _sync_sessions(db, event, spec, changes)
     _sync_themes(db, event, spec, changes)
@@ -88,7 +94,7 @@ def _sync_sessions(db: Session, event: Event, spec: EventSpec, changes: list[str
                     _("session '%(code)s' already holds feedback and cannot be removed", code=code)
                 )
             event.sessions.remove(item)
-            changes.append(f"session '{code}' removed")
+            changes.append(_("session '%(code)s' removed", code=code))
     for position, item_spec in enumerate(spec.sessions, start=1):
         values = {
             "position": position,
@@ -105,9 +111,9 @@ def _sync_sessions(db: Session, event: Event, spec: EventSpec, changes: list[str
             item = AgendaSession(code=item_spec.code, **values)
             event.sessions.append(item)
             _sync_people(item, item_spec.people, [])
-            changes.append(f"session '{item_spec.code}' added")
+            changes.append(_("session '%(code)s' added", code=item_spec.code))
         else:
-            _update(item, values, f"session '{item_spec.code}'", changes)
+            _update(item, values, _("session '%(code)s'", code=item_spec.code), changes)
             _sync_people(item, item_spec.people, changes)
 
 
@@ -121,12 +127,12 @@ def _sync_themes(db: Session, event: Event, spec: EventSpec, changes: list[str])
                     _("theme '%(code)s' already holds inputs and cannot be removed", code=code)
                 )
             event.themes.remove(item)
-            changes.append(f"theme '{code}' removed")
+            changes.append(_("theme '%(code)s' removed", code=code))
     for position, theme_spec in enumerate(spec.themes, start=1):
         values = {"position": position, **asdict(theme_spec)}
         item = existing.get(theme_spec.code)
         if item is None:
             event.themes.append(Theme(**values))
-            changes.append(f"theme '{theme_spec.code}' added")
+            changes.append(_("theme '%(code)s' added", code=theme_spec.code))
         else:
-            _update(item, values, f"theme '{theme_spec.code}'", changes)
+            _update(item, values, _("theme '%(code)s'", code=theme_spec.code), changes)
