@@ -16,8 +16,9 @@ from exports.nightly import write_due_workbooks
 from pipeline.lock import pipeline_lock
 from pipeline.runner import PipelineFailed
 from survey_app.admin import downloads
+from survey_app.admin.raw_export import HEADERS, LEFT_OUT
 from survey_app.db import get_session
-from survey_app.models import AuditEntry, Event, PipelineRun
+from survey_app.models import AuditEntry, Event, PipelineRun, Response, ResponseTag
 
 from .admin_helpers import OTHER_SLUG, add_event, add_response, stranger
 from .conftest import FIRST_SLUG
@@ -138,6 +139,20 @@ def test_raw_workbook_holds_every_response_of_this_event_as_safe_text(
     cell = next(cell for row in sheet.iter_rows() for cell in row if cell.value == "=HYPERLINK(1)")
     assert cell.data_type == "s"
     assert download_actions(app) == [{"workbook": "raw"}]
+
+
+def test_raw_workbook_leaves_out_only_the_columns_it_names() -> None:
+    """A column added to responses or tags is exported unless it is left out on purpose."""
+    columns = {
+        "responses": set(Response.__table__.columns.keys()),
+        "response_tags": set(ResponseTag.__table__.columns.keys()),
+    }
+    exported = set(HEADERS) - {"session", "theme"}
+    for table, names in columns.items():
+        assert LEFT_OUT[table] <= names, table
+        assert names - LEFT_OUT[table] <= exported, table
+    assert exported <= columns["responses"] | columns["response_tags"]
+    assert len(HEADERS) == len(set(HEADERS))
 
 
 def test_summary_is_still_sent_when_the_tagging_run_fails(
