@@ -320,6 +320,8 @@ def test_bundled_eval_set_is_well_formed() -> None:
         "今年断了收入，积蓄花光了，只能借钱过日子。",
         "厂子撑不下去，工人被劝退，工资也发不出来。",
         "外卖单子少了，收入掉了三成。",
+        "海外汇款中断，家庭不得不减少食物开支。",
+        "那一年全家节衣缩食，才勉强度日。",
     ],
 )
 def test_income_loss_paraphrases_are_economic_crisis(text: str) -> None:
