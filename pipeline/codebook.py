@@ -168,7 +168,7 @@ def _shields(entry: dict[str, Any]) -> dict[str, tuple[str, ...]]:
 
 def _neutral_sentiment(section: Any) -> frozenset[str]:
     """``sentiment.en.neutral`` (optional): the words whose polarity is not counted."""
-    english = section.get("en") or {} if isinstance(section, dict) else None
+    english = (section.get("en") or {}) if isinstance(section, dict) else None
     if not isinstance(english, dict):
         raise CodebookError("sentiment and sentiment.en must be mappings")
     words = english.get("neutral") or []
