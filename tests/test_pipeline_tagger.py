@@ -312,6 +312,23 @@ def test_bundled_eval_set_is_well_formed() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "levels"),
+    [
+        # fear of contagion is no case of the virus
+        ("Many employers feared contagion from their domestic workers.", set()),
+        ("Cleaners were sent home without pay as employers feared contagion.", {"economic_crisis"}),
+        ("The unemployment benefit was extended to platform workers.", {"stimulus"}),
+        ("The tax rebate for small firms came too late.", {"stimulus"}),
+        ("Orders from Europe never came back after the summer.", {"economic_crisis"}),
+        ("工厂复工了，但欧洲的订单再也没有回来。", {"economic_crisis"}),
+    ],
+)
+def test_statements_a_blind_check_found_untagged(text: str, levels: set[str]) -> None:
+    """Written after the codebook, on phrasings none of its sets held; each was missed."""
+    assert tag_text(text).levels == levels
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Since the spring he has earned nothing and the savings are gone.",
