@@ -19,3 +19,20 @@ def phone_context(browser: Any, **options: Any) -> Any:
 def page_width(page: Any) -> int:
     """How wide the page is as a whole: more than the screen means it scrolls sideways."""
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+#: Chart labels that start left of their chart (cut off), and table cells a phone squeezes
+#: narrower than a few words (Chinese text may break after any character).
+_CUT_OR_SQUEEZED = """() => [
+    ...[...document.querySelectorAll('.chart svg text')]
+        .filter((text) => text.getBBox().x < 0)
+        .map((text) => 'chart label: ' + text.textContent),
+    ...[...document.querySelectorAll('.table-wrap th[scope=row], .table-wrap td.text')]
+        .filter((cell) => cell.getBoundingClientRect().width < 100)
+        .map((cell) => 'narrow cell: ' + cell.textContent.trim().slice(0, 30)),
+]"""
+
+
+def cut_or_squeezed(page: Any) -> list[str]:
+    """What on the page is cut off or squeezed too narrow to read."""
+    return page.evaluate(_CUT_OR_SQUEEZED)

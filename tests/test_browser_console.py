@@ -19,7 +19,7 @@ from survey_app.db import get_session
 from survey_app.models import Event, ResponseTag
 
 from .admin_helpers import PASSWORD, add_response, make_organiser, sign_in_browser
-from .browser_helpers import PHONE_WIDTH, UNBROKEN, page_width, phone_context
+from .browser_helpers import PHONE_WIDTH, UNBROKEN, cut_or_squeezed, page_width, phone_context
 from .conftest import FIRST_SLUG
 
 STIMULUS_TEXT = "Wage subsidies and social insurance contribution waivers kept workers in jobs."
@@ -72,7 +72,7 @@ def test_an_organiser_filters_corrects_a_tag_and_downloads_the_summary(
 def test_every_console_page_fits_a_phone(
     app: Flask, event: Event, live_server: str, browser: Any, language: str
 ):
-    """On a phone no console page scrolls sideways as a whole (wide tables scroll in place)."""
+    """On a phone no console page scrolls sideways, is cut off or squeezed letter by letter."""
     make_organiser(app, "phone@example.org", PASSWORD, events=[event], admin=True)
     response_id = add_response(
         app, FIRST_SLUG, text=f"{STIMULUS_TEXT} {UNBROKEN}", name=UNBROKEN, organisation=UNBROKEN
@@ -95,11 +95,14 @@ def test_every_console_page_fits_a_phone(
         "/runs",
         "/audit",
     ]
-    too_wide = {}
+    too_wide, unreadable = {}, {}
     for path in pages:
         answer = page.goto(base + path)
         assert answer is not None and answer.status == 200, path
         width = page_width(page)
         if width > PHONE_WIDTH:
             too_wide[path] = width
+        if problems := cut_or_squeezed(page):
+            unreadable[path] = problems
     assert not too_wide
+    assert not unreadable

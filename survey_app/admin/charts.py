@@ -7,13 +7,17 @@ font is inherited. Every label is escaped.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from markupsafe import Markup
 
 #: Geometry in SVG user units (the chart scales to its container).
 WIDTH = 640
-LABEL_WIDTH = 260
+LABEL_WIDTH = 300
+#: Latin characters of the 13-unit font that fit in LABEL_WIDTH in a wide sans-serif font (a
+#: Chinese one takes two).
+LABEL_COLUMNS = 35
 BAR_HEIGHT = 18
 ROW_HEIGHT = 26
 VALUE_ROOM = 60
@@ -24,8 +28,22 @@ def _number(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
-def _shorten(label: str, limit: int = 42) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+def _columns(char: str) -> int:
+    """Room a character takes: Chinese characters are about twice as wide as Latin ones."""
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def _shorten(label: str, limit: int = LABEL_COLUMNS) -> str:
+    """``label`` cut to ``limit`` columns with an ellipsis, so it stays left of its bar."""
+    if sum(map(_columns, label)) <= limit:
+        return label
+    used, kept = 1, []  # the ellipsis takes one column
+    for char in label:
+        used += _columns(char)
+        if used > limit:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def bar_chart(
