@@ -22,7 +22,8 @@ def page_width(page: Any) -> int:
 
 
 #: Chart labels that start left of their chart (cut off), and table cells a phone squeezes
-#: narrower than a few words (Chinese text may break after any character).
+#: narrower than a few words, or into a column of single words or characters over several
+#: lines (Chinese text may break after any character).
 _CUT_OR_SQUEEZED = """() => [
     ...[...document.querySelectorAll('.chart svg text')]
         .filter((text) => text.getBBox().x < 0)
@@ -30,6 +31,15 @@ _CUT_OR_SQUEEZED = """() => [
     ...[...document.querySelectorAll('.table-wrap th[scope=row], .table-wrap td.text')]
         .filter((cell) => cell.getBoundingClientRect().width < 100)
         .map((cell) => 'narrow cell: ' + cell.textContent.trim().slice(0, 30)),
+    ...[...document.querySelectorAll('.table-wrap th, .table-wrap td')]
+        .filter((cell) => {
+            const content = document.createRange();
+            content.selectNodeContents(cell);
+            const box = content.getBoundingClientRect();
+            const em = parseFloat(getComputedStyle(cell).fontSize);
+            return box.height > 3 * em && box.width < 4 * em;
+        })
+        .map((cell) => 'squeezed cell: ' + cell.textContent.trim().slice(0, 30)),
 ]"""
 
 
