@@ -21,12 +21,15 @@ def page_width(page: Any) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-#: Chart labels that start left of their chart (cut off), and table cells a phone squeezes
+#: Chart texts that run off their chart (cut off), and table cells a phone squeezes
 #: narrower than a few words, or into a column of single words or characters over several
 #: lines (Chinese text may break after any character).
 _CUT_OR_SQUEEZED = """() => [
     ...[...document.querySelectorAll('.chart svg text')]
-        .filter((text) => text.getBBox().x < 0)
+        .filter((text) => {
+            const box = text.getBBox();
+            return box.x < 0 || box.x + box.width > text.ownerSVGElement.viewBox.baseVal.width;
+        })
         .map((text) => 'chart label: ' + text.textContent),
     ...[...document.querySelectorAll('.table-wrap th[scope=row], .table-wrap td.text')]
         .filter((cell) => cell.getBoundingClientRect().width < 100)

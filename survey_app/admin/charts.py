@@ -3,6 +3,10 @@
 No script, no font file and no style attribute: the CSP forbids them and the console must
 work on a closed network. Colours and sizes are SVG presentation attributes; the page's own
 font is inherited. Every label is escaped.
+
+Each label stands on its own line above its bar, so the chart can be narrow: on a phone it is
+drawn at about four fifths of its size and its text stays legible, and a label has the
+chart's whole width.
 """
 
 from __future__ import annotations
@@ -12,15 +16,15 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-#: Geometry in SVG user units (the chart scales to its container).
-WIDTH = 640
-LABEL_WIDTH = 300
-#: Latin characters of the 13-unit font that fit in LABEL_WIDTH in a wide sans-serif font (a
+#: Geometry in SVG user units (the chart scales down to its container, never up).
+WIDTH = 400
+#: Latin characters of the 13-unit font that fit in WIDTH in a wide sans-serif font (a
 #: Chinese one takes two).
-LABEL_COLUMNS = 35
-BAR_HEIGHT = 18
-ROW_HEIGHT = 26
-VALUE_ROOM = 60
+LABEL_COLUMNS = 50
+LABEL_HEIGHT = 16
+BAR_HEIGHT = 14
+ROW_HEIGHT = 38
+VALUE_ROOM = 50
 BAR_COLOUR = "#2f6f9f"
 
 
@@ -34,7 +38,7 @@ def _columns(char: str) -> int:
 
 
 def _shorten(label: str, limit: int = LABEL_COLUMNS) -> str:
-    """``label`` cut to ``limit`` columns with an ellipsis, so it stays left of its bar."""
+    """``label`` cut to ``limit`` columns with an ellipsis, so it stays within the chart."""
     if sum(map(_columns, label)) <= limit:
         return label
     used, kept = 1, []  # the ellipsis takes one column
@@ -60,7 +64,7 @@ def bar_chart(
     """
     values = [value for _label, value in rows if value is not None]
     top = scale_max if scale_max is not None else max(values, default=0)
-    room = WIDTH - LABEL_WIDTH - VALUE_ROOM
+    room = WIDTH - VALUE_ROOM
     height = max(1, len(rows)) * ROW_HEIGHT
     parts = [
         Markup(
@@ -71,27 +75,26 @@ def bar_chart(
     ]
     for index, (label, value) in enumerate(rows):
         y = index * ROW_HEIGHT
-        text_y = y + BAR_HEIGHT - 4
+        bar_y = y + LABEL_HEIGHT + 2
         shown = "–" if value is None else _number(value, decimals)
         length = 0 if not value or not top else max(1, round(room * min(value, top) / top))
         parts.append(
             Markup(
                 "<g><title>{label}: {shown}</title>"
-                '<text x="{lx}" y="{ty}" text-anchor="end" fill="#1d2733">{short}</text>'
-                '<rect x="{bx}" y="{y}" width="{length}" height="{bh}" fill="{colour}"></rect>'
-                '<text x="{vx}" y="{ty}" fill="#1d2733">{shown}</text></g>'
+                '<text x="2" y="{ly}" fill="#1d2733">{short}</text>'
+                '<rect x="0" y="{by}" width="{length}" height="{bh}" fill="{colour}"></rect>'
+                '<text x="{vx}" y="{vy}" fill="#1d2733">{shown}</text></g>'
             ).format(
                 label=label,
                 shown=shown,
                 short=_shorten(str(label)),
-                lx=LABEL_WIDTH - 8,
-                ty=text_y,
-                bx=LABEL_WIDTH,
-                y=y,
+                ly=y + LABEL_HEIGHT - 4,
+                by=bar_y,
                 length=length,
                 bh=BAR_HEIGHT,
                 colour=BAR_COLOUR,
-                vx=LABEL_WIDTH + length + 6,
+                vx=length + 6,
+                vy=bar_y + BAR_HEIGHT - 3,
             )
         )
     parts.append(Markup("</svg>"))
