@@ -321,10 +321,13 @@ def test_bundled_eval_set_is_well_formed() -> None:
         ("The tax rebate for small firms came too late.", {"stimulus"}),
         ("Orders from Europe never came back after the summer.", {"economic_crisis"}),
         ("工厂复工了，但欧洲的订单再也没有回来。", {"economic_crisis"}),
+        # a near miss of the fix for "海外汇款中断，家庭不得不减少食物开支" (with the paraphrases
+        # below): cutting spending is no hardship by itself
+        ("政府减少了行政开支。", set()),
     ],
 )
-def test_statements_a_blind_check_found_untagged(text: str, levels: set[str]) -> None:
-    """Written after the codebook, on phrasings none of its sets held; each was missed."""
+def test_statements_of_the_blind_checks(text: str, levels: set[str]) -> None:
+    """Written after the codebook, on phrasings none of its sets held; each was misread."""
     assert tag_text(text).levels == levels
 
 
