@@ -168,7 +168,8 @@ class Tagger:
         )
 
     def _sentiment(self, text: str) -> float:
-        """TextBlob's polarity (its PatternAnalyzer's, called directly: identical and faster)."""
+        """TextBlob's polarity (its PatternAnalyzer's, called directly, which is faster), on
+        its lexicon less the codebook's neutral words."""
         return max(-1.0, min(1.0, float(self._polarity(text)[0])))
 
     def _passing(
