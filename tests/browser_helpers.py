@@ -30,7 +30,7 @@ _CUT_OR_SQUEEZED = """() => [
             const box = text.getBBox();
             return box.x < 0 || box.x + box.width > text.ownerSVGElement.viewBox.baseVal.width;
         })
-        .map((text) => 'chart label: ' + text.textContent),
+        .map((text) => 'chart text: ' + text.textContent),
     ...[...document.querySelectorAll('.table-wrap th[scope=row], .table-wrap td.text')]
         .filter((cell) => cell.getBoundingClientRect().width < 100)
         .map((cell) => 'narrow cell: ' + cell.textContent.trim().slice(0, 30)),

@@ -20,13 +20,17 @@ from pathlib import Path
 BURST_S = 0.01
 
 
+def _stat(pid: int | str) -> list[str]:
+    """The fields of /proc/PID/stat after the command name: state, parent pid, ..."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def process_state(pid: int) -> str | None:
     """A process's state letter from /proc (None once it is gone)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return _stat(pid)[0]
     except (FileNotFoundError, ProcessLookupError):
         return None
-    return stat.rsplit(")", 1)[1].split()[0]
 
 
 def children_of(pid: int) -> set[int]:
@@ -35,8 +39,8 @@ def children_of(pid: int) -> set[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with suppress(OSError, IndexError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == pid and fields[0] != "Z":
+                state, parent = _stat(entry.name)[:2]
+                if int(parent) == pid and state != "Z":
                     children.add(int(entry.name))
     return children
 
