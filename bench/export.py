@@ -43,11 +43,11 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 import exports.summary  # noqa: E402
 from exports import build_summary  # noqa: E402
-from survey_app.db import make_engine  # noqa: E402
 from survey_app.demo import make_demo_responses, purge_demo  # noqa: E402
 from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml  # noqa: E402
-from survey_app.models import Base, Event, Response, ResponseTag, utcnow  # noqa: E402
-from survey_app.models.vocabulary import AREAS, FEEDBACK_TEXT_FIELDS, GROUPS, LEVELS  # noqa: E402
+from survey_db.engine import make_engine  # noqa: E402
+from survey_db.models import Base, Event, Response, ResponseTag, utcnow  # noqa: E402
+from survey_db.models.vocabulary import AREAS, FEEDBACK_TEXT_FIELDS, GROUPS, LEVELS  # noqa: E402
 
 SLUG = "2020-11-10-social-protection"
 VARIANTS = ("summary", "openpyxl", "pandas")

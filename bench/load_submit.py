@@ -481,11 +481,12 @@ def prepare(url: str, prefill: int) -> tuple[list[str], list[str]]:
     """Migrate, load and open the first event, add demo data; gives session and theme codes."""
     from sqlalchemy import select
 
-    from survey_app import create_app, migrate
-    from survey_app.db import session_factory
+    from survey_app import create_app
     from survey_app.demo import make_demo_responses
     from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
-    from survey_app.models import Event
+    from survey_db import migrate
+    from survey_db.engine import session_factory
+    from survey_db.models import Event
 
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-setup"})
@@ -667,8 +668,8 @@ def pipeline_tagged(url: str) -> int:
     count along, page by page)."""
     from sqlalchemy import func, select
 
-    from survey_app.db import make_engine
-    from survey_app.models import PipelineRun
+    from survey_db.engine import make_engine
+    from survey_db.models import PipelineRun
 
     engine = make_engine(url)
     try:
@@ -687,8 +688,8 @@ def check_rows(url: str, stats: Stats) -> tuple[list[str], dict[str, int]]:
     """Problems found comparing what clients were told with what the database holds."""
     from sqlalchemy import func, select
 
-    from survey_app.db import make_engine
-    from survey_app.models import Response, ResponseVersion
+    from survey_db.engine import make_engine
+    from survey_db.models import Response, ResponseVersion
 
     engine = make_engine(url)
     problems: list[str] = []

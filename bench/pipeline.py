@@ -38,11 +38,12 @@ sys.path.remove(str(Path(__file__).resolve().parent))
 
 from sqlalchemy import func, select
 
-from survey_app import create_app, migrate
-from survey_app.db import session_factory
+from survey_app import create_app
 from survey_app.demo import make_demo_responses
 from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
-from survey_app.models import Event, Response
+from survey_db import migrate
+from survey_db.engine import session_factory
+from survey_db.models import Event, Response
 
 TARGET_RATIO = 0.5
 TARGET_INCREMENTAL_S = 2.0
@@ -130,7 +131,7 @@ def fill(url: str, count: int) -> float:
 def measure_runs(url: str, batch_size: int, workers: int) -> dict[str, float]:
     """In a child of its own: a full run, then an incremental one, and their memory."""
     from pipeline.runner import run_pipeline
-    from survey_app.db import make_engine
+    from survey_db.engine import make_engine
 
     engine = make_engine(url)
     before_mb = _peak_mb()
@@ -164,7 +165,7 @@ def measure_bare(url: str) -> dict[str, float]:
     from textblob import TextBlob
 
     from pipeline import tag_text
-    from survey_app.db import make_engine
+    from survey_db.engine import make_engine
 
     engine = make_engine(url)
     with session_factory(engine)() as session:

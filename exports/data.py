@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from survey_app.models import AgendaSession, Event, PipelineRun, Response, ResponseTag, Theme
-from survey_app.models.vocabulary import FEEDBACK_TEXT_FIELDS, LEVELS, RATING_FIELDS
+from survey_db.models import AgendaSession, Event, PipelineRun, Response, ResponseTag, Theme
+from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, LEVELS, RATING_FIELDS
 
 #: Rows fetched from the database per round trip on the streaming queries.
 CHUNK = 2_000

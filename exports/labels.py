@@ -227,7 +227,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-#: Names of the codes of ``survey_app.models.vocabulary`` and of the review states.
+#: Names of the codes of ``survey_db.models.vocabulary`` and of the review states.
 CODES: dict[str, dict[str, str]] = {
     "en": {
         "virus": "Virus",

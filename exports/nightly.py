@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from survey_app.models import Event, Response, ResponseTag, utcnow
+from survey_db.models import Event, Response, ResponseTag, utcnow
 
 from .atomic import replacing
 from .summary import build_summary

@@ -22,8 +22,8 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from sqlalchemy.orm import Session
 
 from pipeline import TAGGER_VERSION, load_codebook
-from survey_app.models import Event, utcnow
-from survey_app.models.vocabulary import AREAS, GROUPS, LEVELS
+from survey_db.models import Event, utcnow
+from survey_db.models.vocabulary import AREAS, GROUPS, LEVELS
 
 from . import data, topics
 from .atomic import replacing

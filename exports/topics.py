@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from survey_app.models import Event, Response, ResponseTag
+from survey_db.models import Event, Response, ResponseTag
 
 from .data import ACTIVE, PERSON_COLUMNS, TEXT_LANGUAGE, EventFacts, person, stream
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from survey_app.models.vocabulary import AREAS, GROUPS, LANGUAGES, LEVELS
+from survey_db.models.vocabulary import AREAS, GROUPS, LANGUAGES, LEVELS
 
 DEFAULT_PATH = Path(__file__).with_name("codebook.yaml")
 # The codes are the product's vocabulary (PRODUCT.md); the codebook must use exactly these.

@@ -45,9 +45,9 @@ from pipeline import TAGGER_VERSION, tag_text
 from pipeline.lock import PipelineLocked, pipeline_lock
 from pipeline.pacing import Pacer
 from pipeline.tagger import default_tagger
-from survey_app.db import session_factory, transaction
-from survey_app.models import PipelineRun, Response, ResponseTag, utcnow
-from survey_app.models.vocabulary import FEEDBACK_TEXT_FIELDS, LEVELS
+from survey_db.engine import session_factory, transaction
+from survey_db.models import PipelineRun, Response, ResponseTag, utcnow
+from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, LEVELS
 
 __all__ = [
     "BATCH_SIZE",

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from .models import Event, Response, utcnow
-from .models.vocabulary import AREAS, ATTENDANCE, GROUPS, STAKEHOLDERS
+from survey_db.models import Event, Response, utcnow
+from survey_db.models.vocabulary import AREAS, ATTENDANCE, GROUPS, STAKEHOLDERS
 
 _BATCH = 5_000
 

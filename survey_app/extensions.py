@@ -9,8 +9,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
+from survey_db.models.vocabulary import LANGUAGES
+
 from .db import SAFE_METHODS
-from .models.vocabulary import LANGUAGES
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -45,8 +46,9 @@ babel = Babel()
 
 def init_login(app_login: LoginManager) -> None:
     """Configure where sign-in sends people and how sessions find their organiser."""
+    from survey_db.models import Organiser
+
     from .db import get_session
-    from .models import Organiser
     from .texts import lazy_gettext as _l
 
     app_login.login_view = "admin.login"

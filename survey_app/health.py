@@ -7,9 +7,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from survey_db.models import PipelineRun, utcnow
+
 from .db import get_session
 from .extensions import limiter
-from .models import PipelineRun, utcnow
 
 bp = Blueprint("health", __name__)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from .models import Event, Response, utcnow
+from survey_db.models import Event, Response, utcnow
 
 PERSONAL_FIELDS = ("name", "organisation")
 

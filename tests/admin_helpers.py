@@ -13,8 +13,8 @@ from werkzeug.test import TestResponse
 
 from survey_app.db import get_session
 from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
-from survey_app.models import Event, Organiser, Response, ResponseTag, utcnow
 from survey_app.passwords import hash_password
+from survey_db.models import Event, Organiser, Response, ResponseTag, utcnow
 
 FIRST_SLUG = "2020-11-10-social-protection"
 

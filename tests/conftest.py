@@ -18,10 +18,11 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from survey_app import create_app, migrate
+from survey_app import create_app
 from survey_app.db import get_session
 from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
-from survey_app.models import Base, Event
+from survey_db import migrate
+from survey_db.models import Base, Event
 
 from .admin_helpers import FIRST_SLUG, signed_in, stranger
 

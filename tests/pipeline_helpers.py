@@ -6,9 +6,9 @@ from flask import Flask
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from survey_app.db import session_factory
 from survey_app.demo import make_demo_responses
-from survey_app.models import Event, PipelineRun, Response, ResponseTag
+from survey_db.engine import session_factory
+from survey_db.models import Event, PipelineRun, Response, ResponseTag
 
 
 def engine_of(app: Flask) -> Engine:

@@ -14,7 +14,7 @@ from exports.nightly import write_due_workbooks
 from survey_app.attendee.operations import edit_token
 from survey_app.db import get_session
 from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
-from survey_app.models import Response
+from survey_db.models import Response
 
 from .admin_helpers import PASSWORD, login, make_organiser
 from .form_helpers import fresh_form

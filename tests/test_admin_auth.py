@@ -14,7 +14,7 @@ from survey_app import create_app
 from survey_app.admin import auth
 from survey_app.db import get_session
 from survey_app.extensions import limiter
-from survey_app.models import AuditEntry, Base, Organiser
+from survey_db.models import AuditEntry, Base, Organiser
 
 from .admin_helpers import PASSWORD, csrf_token, login, logout, make_organiser
 

@@ -13,12 +13,12 @@ from openpyxl.workbook import Workbook
 from sqlalchemy import select
 
 from exports.nightly import write_due_workbooks
+from exports.raw import HEADERS, LEFT_OUT
 from pipeline.lock import pipeline_lock
 from pipeline.runner import PipelineFailed
 from survey_app.admin import downloads
-from survey_app.admin.raw_export import HEADERS, LEFT_OUT
 from survey_app.db import get_session
-from survey_app.models import AuditEntry, Event, PipelineRun, Response, ResponseTag
+from survey_db.models import AuditEntry, Event, PipelineRun, Response, ResponseTag
 
 from .admin_helpers import OTHER_SLUG, add_event, add_response, stranger
 from .conftest import FIRST_SLUG

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from survey_app.db import get_session
-from survey_app.models import AgendaSession, AuditEntry, Event, Response
 from survey_app.qr import qr_svg
+from survey_db.models import AgendaSession, AuditEntry, Event, Response
 
 from .admin_helpers import (
     FIRST_SLUG,

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from survey_app.admin import charts
 from survey_app.admin.queries import inputs_reviewed, rating_averages
 from survey_app.db import get_session
-from survey_app.models import Event
+from survey_db.models import Event
 
 from .admin_helpers import add_response, stranger
 from .conftest import FIRST_SLUG

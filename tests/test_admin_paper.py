@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from survey_app.db import get_session
-from survey_app.models import AuditEntry, Event, Response
+from survey_db.models import AuditEntry, Event, Response
 
 from .admin_helpers import stranger
 from .conftest import FIRST_SLUG

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from survey_app.db import get_session
-from survey_app.models import Event, Response
+from survey_db.models import Event, Response
 
 from .admin_helpers import OTHER_SLUG, add_event, add_response
 from .conftest import FIRST_SLUG

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pipeline import TAGGER_VERSION
 from survey_app.db import get_session
-from survey_app.models import AuditEntry, Event, Organiser, Response, ResponseTag
+from survey_db.models import AuditEntry, Event, Organiser, Response, ResponseTag
 
 from .admin_helpers import add_response, csrf_token
 from .conftest import FIRST_SLUG

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from survey_app.admin import audit
 from survey_app.db import get_session
-from survey_app.models import Event, PipelineRun, utcnow
+from survey_db.models import Event, PipelineRun, utcnow
 
 from .admin_helpers import PASSWORD, login, make_organiser
 

@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from survey_app import create_app
 from survey_app.db import get_session
-from survey_app.models import Base, PipelineRun, utcnow
+from survey_db.models import Base, PipelineRun, utcnow
 
 
 def test_secret_key_required_outside_development(monkeypatch, tmp_path):

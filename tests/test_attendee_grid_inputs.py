@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from survey_app.db import get_session
-from survey_app.models import Response
+from survey_db.models import Response
 
 from .form_helpers import fresh_form, hidden_fields
 

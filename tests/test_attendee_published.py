@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from survey_app.attendee.published import published_events
 from survey_app.db import get_session
-from survey_app.models import Event
+from survey_db.models import Event
 
 from .event_helpers import load_event_file_with
 

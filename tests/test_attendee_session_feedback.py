@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from survey_app.attendee import operations
 from survey_app.db import get_session
-from survey_app.models import Response
+from survey_db.models import Response
 
 from .form_helpers import fresh_form, hidden_fields
 

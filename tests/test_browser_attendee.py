@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from survey_app.db import get_session
-from survey_app.models import Response
+from survey_db.models import Response
 
 from .browser_helpers import PHONE_WIDTH, UNBROKEN, page_width, phone_context
 

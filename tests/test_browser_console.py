@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from pipeline.runner import run_pipeline
 from survey_app.db import get_session
-from survey_app.models import Event, ResponseTag
+from survey_db.models import Event, ResponseTag
 
 from .admin_helpers import PASSWORD, add_response, make_organiser, sign_in_browser
 from .browser_helpers import PHONE_WIDTH, UNBROKEN, cut_or_squeezed, page_width, phone_context

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from survey_app.db import get_session
-from survey_app.models import Response
+from survey_db.models import Response
 
 from .admin_helpers import PASSWORD, make_organiser, sign_in_browser
 from .form_helpers import fresh_form

@@ -13,9 +13,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from survey_app import migrate
-from survey_app.db import make_engine
-from survey_app.models import Base
+from survey_db import migrate
+from survey_db.engine import make_engine
+from survey_db.models import Base
 
 
 @pytest.fixture

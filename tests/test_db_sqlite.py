@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from survey_app.db import begin_write, make_engine, session_factory
-from survey_app.models import Base, Series
+from survey_app.db import begin_write
+from survey_db.engine import make_engine, session_factory
+from survey_db.models import Base, Series
 
 
 def test_pragmas(tmp_path: Path):

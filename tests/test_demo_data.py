@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from survey_app.db import get_session
-from survey_app.models import Response
+from survey_db.models import Response
 
 SLUG = "2020-11-10-social-protection"
 

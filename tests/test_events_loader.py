@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from survey_app.db import get_session
 from survey_app.events import FIRST_EVENT_FILE, EventFileError, apply_event, parse_event_yaml
-from survey_app.models import AgendaSession, Event, Response, SessionPerson, Theme
+from survey_db.models import AgendaSession, Event, Response, SessionPerson, Theme
 
 FIRST = FIRST_EVENT_FILE.read_text("utf-8")
 CODES = [

@@ -15,7 +15,7 @@ from openpyxl.cell.cell import ERROR_CODES
 
 from exports.cells import MAX_CELL_CHARS, CellMaker, needs_quote_prefix, safe_sheet_title
 from exports.labels import CODES, TEXTS, Labels
-from survey_app.models.vocabulary import (
+from survey_db.models.vocabulary import (
     AREAS,
     ATTENDANCE,
     FEEDBACK_TEXT_FIELDS,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 import exports.nightly
 from exports.nightly import FINGERPRINT_FILE, write_due_workbooks
 from survey_app.db import get_engine, get_session
-from survey_app.models import Event
+from survey_db.models import Event
 
 from .test_exports_summary import add_input, add_tag
 

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from exports import build_summary
 from exports.labels import CODES, TEXTS
 from survey_app.db import get_session
-from survey_app.models import Event, Response, ResponseTag, utcnow
-from survey_app.models.vocabulary import LEVELS, RATING_FIELDS
+from survey_db.models import Event, Response, ResponseTag, utcnow
+from survey_db.models.vocabulary import LEVELS, RATING_FIELDS
 
 TABLE_NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]*$")
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

@@ -10,8 +10,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from survey_app.db import get_session, make_engine, session_factory
-from survey_app.models import Response
+from survey_app.db import get_session
+from survey_db.engine import make_engine, session_factory
+from survey_db.models import Response
 
 from .form_helpers import fresh_form
 

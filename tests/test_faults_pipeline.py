@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from pipeline.lock import PipelineLocked, pipeline_lock
-from survey_app.models import Event
+from survey_db.models import Event
 
 from .pipeline_helpers import (
     add_responses,

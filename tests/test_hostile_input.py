@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from survey_app.db import get_session
 from survey_app.events import FIRST_EVENT_FILE, EventFileError, parse_event_yaml
-from survey_app.models import Response
+from survey_db.models import Response
 
 from .form_helpers import fresh_form
 

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from exports import build_summary
 from exports.cells import ILLEGAL_CHARACTERS_RE, MAX_CELL_CHARS, needs_quote_prefix
 from survey_app.db import get_session
-from survey_app.models import Event, Response
+from survey_db.models import Event, Response
 
 from .test_hostile_input import PAYLOADS
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from survey_app import texts
 from survey_app.config import TEXT_MAX
 from survey_app.db import get_session
-from survey_app.models import Event
+from survey_db.models import Event
 
 from .form_helpers import fresh_form
 

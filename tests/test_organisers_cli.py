@@ -7,10 +7,10 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
-from survey_app.admin.cli import organisers_cli
+from survey_app.cli.organisers import organisers_cli
 from survey_app.db import get_session
-from survey_app.models import AuditEntry, Event, Organiser
 from survey_app.passwords import verify_password
+from survey_db.models import AuditEntry, Event, Organiser
 
 from .admin_helpers import FIRST_SLUG, PASSWORD, login, make_organiser
 

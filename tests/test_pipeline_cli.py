@@ -16,11 +16,11 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 import pipeline.runner
-from pipeline.cli import EXIT_LOCKED
 from pipeline.lock import PipelineLocked, pipeline_lock
 from pipeline.priority import AUTOGROUP
-from survey_app.db import session_factory
-from survey_app.models import Event, PipelineRun, utcnow
+from survey_app.cli.pipeline import EXIT_LOCKED
+from survey_db.engine import session_factory
+from survey_db.models import Event, PipelineRun, utcnow
 
 from .pipeline_helpers import add_responses, engine_of, runs, tag_count, tags_by_response
 from .process_helpers import kill_stopped, stop_when
@@ -111,7 +111,7 @@ def test_a_killed_lock_holder_leaves_the_lock_free(
     holder = textwrap.dedent(
         """
         import sys, time
-        from survey_app.db import make_engine
+        from survey_db.engine import make_engine
         from pipeline.lock import pipeline_lock
         with pipeline_lock(make_engine(sys.argv[1])):
             print("locked", flush=True)

@@ -29,8 +29,8 @@ from pipeline.runner import (
     pending_count,
     run_pipeline,
 )
-from survey_app.db import session_factory
-from survey_app.models import Event, Organiser, PipelineRun, Response, utcnow
+from survey_db.engine import session_factory
+from survey_db.models import Event, Organiser, PipelineRun, Response, utcnow
 
 from .pipeline_helpers import (
     add_responses,

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from survey_app.db import get_session
-from survey_app.models import Response, utcnow
+from survey_db.models import Response, utcnow
 
 SLUG = "2020-11-10-social-protection"
 

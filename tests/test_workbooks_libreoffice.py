@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from survey_app.models import Event
+from survey_db.models import Event
 
 from .admin_helpers import add_response
 from .conftest import FIRST_SLUG, require_installed

@@ -10,8 +10,9 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from survey_db.models import Event, Organiser, organiser_events
+
 from ..db import get_session
-from ..models import Event, Organiser, organiser_events
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..models import AuditEntry, Event, Organiser
+from survey_db.models import AuditEntry, Event, Organiser
 
 
 def record(

@@ -7,8 +7,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from survey_db.models import AuditEntry, Event
+
 from ..db import get_session
-from ..models import AuditEntry, Event
 from ..texts import lazy_gettext as _l
 from . import bp
 from .access import admin_required

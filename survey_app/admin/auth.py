@@ -16,9 +16,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from survey_db.models import AuditEntry, Organiser, utcnow
+
 from ..db import get_session
 from ..extensions import limiter
-from ..models import AuditEntry, Organiser, utcnow
 from ..passwords import hash_password, needs_rehash, verify_nobody, verify_password
 from ..texts import gettext as _
 from . import audit, bp

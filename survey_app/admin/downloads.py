@@ -22,15 +22,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from exports import build_summary
+from exports.raw import build_raw
 from pipeline.runner import PipelineFailed, PipelineLocked, run_pipeline
+from survey_db.models import Event
 
 from ..db import get_engine, get_session
-from ..models import Event
 from ..texts import gettext as _
 from . import bp
 from .access import event_or_404, organiser
 from .audit import record
-from .raw_export import build_raw
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Tries at the pipeline lock, and the pause between them, before building from what is there.

@@ -7,10 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import func, select
 
+from survey_db.models import Event, Response
+
 from ..db import get_session
 from ..events import EventFileError, apply_event
 from ..i18n import current_language
-from ..models import Event, Response
 from ..qr import public_url, qr_svg, short_link
 from ..texts import gettext as _
 from . import audit, bp

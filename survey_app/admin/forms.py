@@ -9,10 +9,11 @@ from sqlalchemy import select
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
+from survey_db.models import Event
+
 from ..db import get_session
 from ..events import EventFileError, EventSpec, parse_event_yaml
 from ..forms import AppForm
-from ..models import Event
 from ..passwords import MAX_LENGTH
 from ..texts import gettext as _
 from ..texts import lazy_gettext as _l

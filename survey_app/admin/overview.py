@@ -6,10 +6,11 @@ from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
+from survey_db.models import AgendaSession, Theme
+
 from .. import labels
 from ..db import get_session
 from ..i18n import current_language
-from ..models import AgendaSession, Theme
 from ..texts import gettext as _
 from . import bp, charts, queries
 from .access import event_or_404

@@ -14,10 +14,11 @@ from flask_login import login_required
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
+from survey_db.models import Event
+
 from ..attendee import operations
 from ..db import get_session
 from ..i18n import current_language
-from ..models import Event
 from ..texts import gettext as _
 from . import bp
 from .access import event_or_404, organiser

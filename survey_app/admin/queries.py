@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import AgendaSession, Event, PipelineRun, Response, ResponseTag, Theme
-from ..models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
+from survey_db.models import AgendaSession, Event, PipelineRun, Response, ResponseTag, Theme
+from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
 
 #: Rows per page of the response list and the review queue.
 PER_PAGE = 50

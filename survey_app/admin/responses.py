@@ -8,9 +8,10 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from survey_db.models import Event, Organiser, Response
+from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, LANGUAGES, RATING_FIELDS
+
 from ..db import get_session
-from ..models import Event, Organiser, Response
-from ..models.vocabulary import FEEDBACK_TEXT_FIELDS, LANGUAGES, RATING_FIELDS
 from . import bp, queries
 from .access import event_or_404
 from .review_forms import ReviewForm

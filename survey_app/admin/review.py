@@ -7,8 +7,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy.orm import Session
 
+from survey_db.models import Organiser, Response, ResponseTag, utcnow
+
 from ..db import get_session
-from ..models import Organiser, Response, ResponseTag, utcnow
 from ..texts import gettext as _
 from . import bp, queries
 from .access import event_or_404, organiser

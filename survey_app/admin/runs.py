@@ -12,8 +12,9 @@ from flask_login import login_required
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from survey_db.models import PipelineRun, utcnow
+
 from ..db import get_session
-from ..models import PipelineRun, utcnow
 from . import bp
 
 T = TypeVar("T")

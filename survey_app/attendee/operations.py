@@ -14,8 +14,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import AgendaSession, Event, Response, Theme
-from ..models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
+from survey_db.models import AgendaSession, Event, Response, Theme
+from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
 
 #: The form fields copied onto a response, by kind.
 RESPONDENT_FIELDS = ("stakeholder", "name", "organisation", "quote_ok", "show_name")

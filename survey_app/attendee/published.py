@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import AgendaSession, Event
+from survey_db.models import AgendaSession, Event
 
 #: Built once, on the table's columns and run on the session's connection: building a
 #: statement, or passing it through the ORM, costs more than running this one on SQLite.

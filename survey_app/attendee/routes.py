@@ -12,10 +12,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
+from survey_db.models import AgendaSession, Event, Response, Theme
+
 from ..db import begin_write, get_session, reads_first
 from ..extensions import csrf, limiter
 from ..i18n import current_language
-from ..models import AgendaSession, Event, Response, Theme
 from ..qr import public_url
 from ..texts import gettext as _
 from . import bp, operations

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import AgendaSession, Event, Response, Series, SessionPerson, Theme, utcnow
+from survey_db.models import AgendaSession, Event, Response, Series, SessionPerson, Theme, utcnow
+
 from ..texts import gettext as _
 from .schema import EventFileError, EventSpec, PersonSpec, parse_event_yaml
 

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from ..models.vocabulary import PERSON_ROLES, SESSION_KINDS
+from survey_db.models.vocabulary import PERSON_ROLES, SESSION_KINDS
+
 from ..texts import gettext as _
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")

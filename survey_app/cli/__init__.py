@@ -10,14 +10,15 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from exports.nightly import write_due_workbooks
-from pipeline.cli import pipeline_cli
+from survey_db import migrate
+from survey_db.models import Event
 
-from . import demo, migrate, privacy
-from .admin.cli import organisers_cli
-from .db import get_session
-from .events import FIRST_EVENT_FILE, EventFileError, apply_event, parse_event_yaml
-from .export_cli import export_command
-from .models import Event
+from .. import demo, privacy
+from ..db import get_session
+from ..events import FIRST_EVENT_FILE, EventFileError, apply_event, parse_event_yaml
+from .export import export_command
+from .organisers import organisers_cli
+from .pipeline import pipeline_cli
 
 
 @click.group("db", cls=AppGroup)

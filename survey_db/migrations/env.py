@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from survey_app.db import make_engine
-from survey_app.models import Base
+from survey_db.engine import make_engine
+from survey_db.models import Base
 
 config = context.config
 target_metadata = Base.metadata

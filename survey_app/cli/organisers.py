@@ -12,11 +12,12 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from survey_db.models import Event, Organiser
+
+from ..admin import audit
+from ..admin.forms import normalise_email
 from ..db import get_session
-from ..models import Event, Organiser
 from ..passwords import MAX_LENGTH, MIN_LENGTH, hash_password
-from . import audit
-from .forms import normalise_email
 
 
 def _read_password() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import survey_app.models.base
+import survey_db.models.base
 
 revision = "0001"
 down_revision = None
@@ -28,15 +28,15 @@ def upgrade() -> None:
         sa.Column("is_admin", sa.Boolean(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("session_generation", sa.Integer(), nullable=False),
-        sa.Column("created_at", survey_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", survey_db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisers")),
         sa.UniqueConstraint("email", name=op.f("uq_organisers_email")),
     )
     op.create_table(
         "pipeline_runs",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("started_at", survey_app.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", survey_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", survey_db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", survey_db.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("mode", sa.String(length=12), nullable=False),
         sa.Column("trigger", sa.String(length=12), nullable=False),
@@ -84,8 +84,8 @@ def upgrade() -> None:
         sa.Column("hosts", sa.JSON(), nullable=False),
         sa.Column("parts", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("created_at", survey_app.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", survey_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", survey_db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", survey_db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name=op.f("ck_events_status")),
         sa.ForeignKeyConstraint(
             ["series_id"], ["series.id"], name=op.f("fk_events_series_id_series")
@@ -131,7 +131,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", survey_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", survey_db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("organiser_id", sa.Integer(), nullable=True),
         sa.Column("action", sa.String(length=40), nullable=False),
         sa.Column("event_id", sa.Integer(), nullable=True),
@@ -221,10 +221,10 @@ def upgrade() -> None:
         sa.Column("entered_by_id", sa.Integer(), nullable=True),
         sa.Column("status_changed_by_id", sa.Integer(), nullable=True),
         sa.Column(
-            "status_changed_at", survey_app.models.base.UTCDateTime(timezone=True), nullable=True
+            "status_changed_at", survey_db.models.base.UTCDateTime(timezone=True), nullable=True
         ),
-        sa.Column("created_at", survey_app.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", survey_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", survey_db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", survey_db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "attendance IS NULL OR attendance IN ('in_person', 'online')",
             name=op.f("ck_responses_attendance"),
@@ -348,13 +348,13 @@ def upgrade() -> None:
         sa.Column("sentiment", sa.Float(), nullable=True),
         sa.Column("text_language", sa.String(length=5), nullable=True),
         sa.Column("certainty", sa.Float(), nullable=False),
-        sa.Column("tagged_at", survey_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("tagged_at", survey_db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("review_state", sa.String(length=10), nullable=False),
         sa.Column("reviewed_levels", sa.JSON(), nullable=True),
         sa.Column("reviewed_groups", sa.JSON(), nullable=True),
         sa.Column("reviewed_areas", sa.JSON(), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
-        sa.Column("reviewed_at", survey_app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reviewed_at", survey_db.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "review_state IN ('machine', 'confirmed', 'changed')",
             name=op.f("ck_response_tags_review_state"),
@@ -388,7 +388,7 @@ def upgrade() -> None:
         sa.Column("response_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("created_at", survey_app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", survey_db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["response_id"],
             ["responses.id"],

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from exports.nightly import write_due_workbooks
 from pipeline.priority import lower_session_share
 from pipeline.runner import BATCH_SIZE, PipelineFailed, PipelineLocked, pace, run_pipeline
-from survey_app.db import get_engine
-from survey_app.models import PipelineRun
+from survey_db.models import PipelineRun
+
+from ..db import get_engine
 
 #: Exit status of a run refused because another holds the lock (sysexits.h EX_TEMPFAIL).
 EXIT_LOCKED = 75

@@ -9,9 +9,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from exports import build_summary
+from survey_db.engine import session_factory
+from survey_db.models import Event
 
-from .db import get_engine, session_factory
-from .models import Event
+from ..db import get_engine
 
 
 @click.command("export")

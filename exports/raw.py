@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from exports.atomic import replacing
-from exports.summary import TITLE_ROWS, Book, Sheet
-from survey_app.models import AgendaSession, Event, Response, ResponseTag, Theme
+from survey_db.models import AgendaSession, Event, Response, ResponseTag, Theme
+
+from .atomic import replacing
+from .summary import TITLE_ROWS, Book, Sheet
 
 #: Rows fetched per round trip: memory stays flat for 100,000 responses.
 CHUNK = 2_000

@@ -1,0 +1,21 @@
+"""pipeline run scope: the run log names the event a run was scoped to (none: every event)
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
