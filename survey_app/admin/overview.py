@@ -1,12 +1,20 @@
-"""The live overview of one event: counts, rating averages, review progress, the last run."""
+"""The live overview of one event: counts, rating distributions, review progress, the last run.
+
+The page is whole without script; ``static/console.js`` refreshes its figures in place from
+:func:`overview_live`, which renders the same template part, so a figure is worded once.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from typing import Any
+
+from flask import jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
+from markupsafe import Markup
+from sqlalchemy.orm import Session
 
-from survey_db.models import AgendaSession, Theme
+from survey_db.models import AgendaSession, Event, Theme
 
 from .. import labels
 from ..db import get_session
@@ -15,12 +23,48 @@ from ..texts import gettext as _
 from . import bp, charts, queries
 from .access import event_or_404
 
+#: Seconds between two refreshes of the figures by the page's script.
+LIVE_EVERY = 30
 
-@bp.get("/e/<slug>/")
-@login_required
-def event_overview(slug: str) -> ResponseReturnValue:
-    """Show how many answered what, the mean ratings and how far the review has come."""
-    event = event_or_404(slug)
+
+def stats_words(distribution: queries.Distribution) -> str:
+    """n, mean and spread of a distribution in words, as a chart shows them under its bar."""
+    if distribution.mean is None or distribution.spread is None:
+        return _("no answers")
+    return _(
+        "n %(n)d · mean %(mean).2f · SD %(spread).2f",
+        n=distribution.n,
+        mean=distribution.mean,
+        spread=distribution.spread,
+    )
+
+
+def rating_charts(db: Session, event: Event, sessions: list[Any], lang: str) -> dict[str, Markup]:
+    """The 1-5 distribution of the overall rating per session, and of each question overall."""
+    legend = (_("1 = poor"), _("5 = excellent"))
+    per_session, _all = queries.rating_distributions(db, event, "overall")
+    empty = queries.Distribution((0, 0, 0, 0, 0))
+    by_session = [
+        (item.title(lang), found.counts, stats_words(found))
+        for item, _count in sessions
+        for found in [per_session.get(item.id, empty)]
+    ]
+    by_question = []
+    for name, label in labels.RATINGS.items():
+        found = queries.rating_distributions(db, event, name)[1]
+        by_question.append((str(label), found.counts, stats_words(found)))
+    return {
+        "session_ratings": charts.distribution_chart(
+            by_session, title=_("Overall rating by session: answers 1 to 5"), legend=legend
+        ),
+        "questions": charts.distribution_chart(
+            by_question, title=_("Answers 1 to 5 by question, all sessions"), legend=legend
+        ),
+    }
+
+
+def overview_figures(event: Event) -> dict[str, Any]:
+    """Everything the overview's figures show, read in a handful of aggregate queries."""
     db = get_session()
     lang = current_language()
     sessions = queries.counts_by_item(db, event, AgendaSession)
@@ -37,40 +81,46 @@ def event_overview(slug: str) -> ResponseReturnValue:
             [(item.title(lang), count) for item, count in themes],
             title=_("Policy inputs by theme"),
         ),
-        "session_ratings": charts.bar_chart(
-            [
-                (item.title(lang), per_session[item.id].means["overall"])
-                if item.id in per_session
-                else (item.title(lang), None)
-                for item, _count in sessions
-            ],
-            title=_("Mean overall rating by session (1-5)"),
-            scale_max=5,
-            decimals=2,
-        ),
-        "questions": charts.bar_chart(
-            [(str(labels.RATINGS[name]), mean) for name, mean in overall.means.items()],
-            title=_("Mean rating by question, all sessions (1-5)"),
-            scale_max=5,
-            decimals=2,
-        ),
         "channels": charts.bar_chart(
             [(str(labels.CHANNELS[code]), channels.get(code, 0)) for code in labels.CHANNELS],
             title=_("Responses by channel"),
         ),
+        **rating_charts(db, event, sessions, lang),
     }
+    return {
+        "event": event,
+        "sessions": sessions,
+        "themes": themes,
+        "per_session": per_session,
+        "overall": overall,
+        "channels": channels,
+        "reviewed": reviewed,
+        "inputs": inputs,
+        "not_counted": queries.not_counted(db, event),
+        "run": queries.latest_run(db),
+        "figures": figures,
+    }
+
+
+@bp.get("/e/<slug>/")
+@login_required
+def event_overview(slug: str) -> ResponseReturnValue:
+    """Show how many answered what, the ratings' spread and how far the review has come."""
+    event = event_or_404(slug)
     return render_template(
         "admin/overview.html",
-        event=event,
         active="admin.event_overview",
-        sessions=sessions,
-        themes=themes,
-        per_session=per_session,
-        overall=overall,
-        channels=channels,
-        reviewed=reviewed,
-        inputs=inputs,
-        not_counted=queries.not_counted(db, event),
-        run=queries.latest_run(db),
-        figures=figures,
+        live_every=LIVE_EVERY,
+        **overview_figures(event),
     )
+
+
+@bp.get("/e/<slug>/live")
+@login_required
+def overview_live(slug: str) -> ResponseReturnValue:
+    """Give the overview's figures as HTML in JSON, for the page's script to update in place."""
+    event = event_or_404(slug)
+    html = render_template("admin/_overview_figures.html", **overview_figures(event))
+    response = jsonify(html=html)
+    response.headers["Cache-Control"] = "no-store"
+    return response

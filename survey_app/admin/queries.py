@@ -8,19 +8,20 @@ ordered and paginated in SQL: an event may hold 100,000 responses. Figures count
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from math import ceil
+from math import ceil, sqrt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from survey_db import counting
 from survey_db.models import AgendaSession, Event, PipelineRun, Response, ResponseTag, Theme
 from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
 
 #: Rows per page of the response list and the review queue.
 PER_PAGE = 50
 _ACTIVE = Response.status == "active"
-_REVIEWED = ResponseTag.review_state != "machine"
+_REVIEWED = counting.REVIEWED
 _SEARCHED = (*FEEDBACK_TEXT_FIELDS, "text", "name", "organisation")
 
 
@@ -63,34 +64,6 @@ class Page:
         return max(1, ceil(self.total / self.per_page))
 
 
-def json_has(column: Any, code: str) -> ColumnElement[bool]:
-    """Whether a JSON list column holds ``code`` (text match; same on SQLite and PostgreSQL)."""
-    return cast(column, String).contains(f'"{code}"', autoescape=True)
-
-
-def has_level(code: str) -> ColumnElement[bool]:
-    """The counted levels hold ``code``: the reviewed ones where reviewed, else the machine's."""
-    return or_(
-        and_(ResponseTag.review_state == "machine", json_has(ResponseTag.machine_levels, code)),
-        and_(_REVIEWED, json_has(ResponseTag.reviewed_levels, code)),
-    )
-
-
-def has_group(code: str) -> ColumnElement[bool]:
-    """The counted groups hold ``code``, as the workbooks count them.
-
-    Reviewed: the organiser's groups; otherwise those the attendee chose or the machine found.
-    """
-    unreviewed = or_(ResponseTag.id.is_(None), ResponseTag.review_state == "machine")
-    return or_(
-        and_(
-            unreviewed,
-            or_(json_has(Response.groups, code), json_has(ResponseTag.machine_groups, code)),
-        ),
-        and_(_REVIEWED, json_has(ResponseTag.reviewed_groups, code)),
-    )
-
-
 def text_language() -> ColumnElement[str]:
     """Language of the text as the tagger found it, else the language of the form."""
     return func.coalesce(ResponseTag.text_language, Response.language)
@@ -117,9 +90,9 @@ def filtered(event: Event, filters: Filters) -> Select[Any]:
     if filters.theme:
         query = query.join(Theme, Theme.id == Response.theme_id).where(Theme.code == filters.theme)
     if filters.level:
-        query = query.where(has_level(filters.level))
+        query = query.where(counting.has_level(filters.level))
     if filters.group:
-        query = query.where(has_group(filters.group))
+        query = query.where(counting.has_group(filters.group))
     if filters.language:
         query = query.where(text_language() == filters.language)
     if filters.reviewed == "yes":
@@ -251,3 +224,51 @@ def inputs_reviewed(db: Session, event: Event) -> tuple[int, int]:
 def latest_run(db: Session) -> PipelineRun | None:
     """The most recent run of the tagging job, if any."""
     return db.scalar(select(PipelineRun).order_by(PipelineRun.started_at.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How many answered 1, 2, 3, 4 and 5 to one rating question, with n, mean and spread."""
+
+    counts: tuple[int, int, int, int, int]
+
+    @property
+    def n(self) -> int:
+        """How many answered the question."""
+        return sum(self.counts)
+
+    @property
+    def mean(self) -> float | None:
+        """The mean answer, or None without answers."""
+        return sum(v * c for v, c in enumerate(self.counts, 1)) / self.n if self.n else None
+
+    @property
+    def spread(self) -> float | None:
+        """The standard deviation of the answers (population), or None without answers."""
+        mean = self.mean
+        if mean is None:
+            return None
+        return sqrt(sum(c * (v - mean) ** 2 for v, c in enumerate(self.counts, 1)) / self.n)
+
+
+def rating_distributions(
+    db: Session, event: Event, question: str
+) -> tuple[dict[int, Distribution], Distribution]:
+    """Answers 1-5 to ``question`` per feedback session (by id) and over all sessions."""
+    column = getattr(Response, question)
+    found: dict[int, list[int]] = {}
+    query = (
+        select(Response.session_id, column, func.count())
+        .where(Response.event_id == event.id, _ACTIVE, Response.kind == "feedback")
+        .where(column.is_not(None))
+        .group_by(Response.session_id, column)
+    )
+    for session_id, value, count in db.execute(query):
+        found.setdefault(session_id, [0] * 5)[value - 1] = count
+    total = [sum(counts[value] for counts in found.values()) for value in range(5)]
+    per_session = {ident: Distribution(_five(counts)) for ident, counts in found.items()}
+    return per_session, Distribution(_five(total))
+
+
+def _five(counts: list[int]) -> tuple[int, int, int, int, int]:
+    return counts[0], counts[1], counts[2], counts[3], counts[4]

@@ -1,0 +1,110 @@
+/* The organisers' console, a little faster with script; every page works without it.
+ *
+ * 1. Live figures: an element with data-live-url names a same-origin JSON endpoint giving
+ *    {html}; every data-live-every seconds the script fetches it and replaces each
+ *    [data-live] region (matched by id) whose content changed, except the one holding the
+ *    focus, so neither focus nor reading place is lost (a meta refresh lost both).
+ * 2. The review queue: "a" accepts the machine's tags of the answer in focus, "j" and "k"
+ *    move between answers; "x" ticks it for a bulk accept.
+ */
+(function () {
+  "use strict";
+
+  function swapRegions(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    fresh.querySelectorAll("[data-live]").forEach(function (region) {
+      var current = document.getElementById(region.id);
+      if (!current || current.innerHTML === region.innerHTML) {
+        return;
+      }
+      if (current.contains(document.activeElement) && document.activeElement !== document.body) {
+        return;
+      }
+      current.innerHTML = region.innerHTML;
+    });
+  }
+
+  function startLive(source) {
+    var every = Math.max(5, parseInt(source.getAttribute("data-live-every"), 10) || 30) * 1000;
+    var url = source.getAttribute("data-live-url");
+    var note = source.getAttribute("data-live-note");
+    function refresh() {
+      if (document.hidden) {
+        return;
+      }
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (answer) {
+          if (!answer.ok) {
+            throw new Error(answer.status);
+          }
+          return answer.json();
+        })
+        .then(function (data) {
+          swapRegions(data.html);
+          source.setAttribute("data-live-updated", new Date().toISOString());
+          if (note) {
+            source.textContent = note + " (" + new Date().toLocaleTimeString() + ")";
+          }
+        })
+        .catch(function () {
+          source.setAttribute("data-live-failed", new Date().toISOString());
+        });
+    }
+    if (note) {
+      source.textContent = note;
+    }
+    window.setInterval(refresh, every);
+    document.addEventListener("visibilitychange", refresh);
+  }
+
+  document.querySelectorAll("[data-live-url]").forEach(startLive);
+
+  var queue = document.querySelector("ol.queue");
+  if (!queue) {
+    return;
+  }
+  function cards() {
+    return Array.prototype.slice.call(queue.querySelectorAll("li.card"));
+  }
+  function currentCard() {
+    var focused = document.activeElement;
+    return focused && focused.closest ? focused.closest("li.card") : null;
+  }
+  function move(step) {
+    var all = cards();
+    var index = all.indexOf(currentCard());
+    var next = all[Math.min(all.length - 1, Math.max(0, index + step))];
+    if (next) {
+      next.focus();
+    }
+  }
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) {
+      return;
+    }
+    var card = currentCard();
+    if (event.key === "j") {
+      move(1);
+    } else if (event.key === "k") {
+      move(-1);
+    } else if (event.key === "a" && card) {
+      var accept = card.querySelector("button[value=confirm]");
+      if (accept) {
+        accept.click();
+      }
+    } else if (event.key === "x" && card) {
+      var box = card.querySelector("input[type=checkbox]");
+      if (box) {
+        box.checked = !box.checked;
+      }
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+  var shortcuts = document.getElementById("queue-keys");
+  if (shortcuts) {
+    shortcuts.hidden = false;
+  }
+})();
