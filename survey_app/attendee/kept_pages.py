@@ -20,8 +20,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 
-from flask import current_app
+from flask import current_app, request
 from markupsafe import escape
+
+from survey_db.models import Event
+
+from ..i18n import current_language
 
 
 class KeptPages:
@@ -69,6 +73,14 @@ class KeptPages:
         return kept
 
 
-def kept_pages() -> KeptPages:
-    """The current app's store (made when the attendee blueprint is registered)."""
-    return current_app.extensions["kept_pages"]
+def kept_page(
+    event: Event, variant: Hashable, values: Sequence[str], render: Callable[[], str]
+) -> str:
+    """This request's page, showing ``values``; ``render()`` makes it if none is kept.
+
+    The key is the view, the site (pages carry absolute links), the language and the
+    event's version; ``variant`` names whatever else the page shows.
+    """
+    site = (request.scheme, request.host, request.script_root)
+    key = (request.endpoint, site, current_language(), event.id, event.updated_at, variant)
+    return current_app.extensions["kept_pages"].page(key, values, render)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
@@ -28,8 +24,9 @@ from .forms import (
     grid_field,
     grid_form_class,
 )
-from .kept_pages import kept_pages
+from .kept_pages import kept_page
 from .published import published_events
+from .submission import Outcome, Refused, blank_form, secret, submission_key, submit
 
 # The forms check their own CSRF token, so a stale token returns the form with the
 # attendee's text and a message instead of a bare error page.
@@ -81,93 +78,6 @@ def _theme(event: Event, code: str) -> Theme:
     return next(theme for theme in event.themes if theme.code == code)
 
 
-def _ensure_key(form: SubmissionForm) -> str:
-    """The form's one-time key: a new one for a fresh form or a post that lost it."""
-    if not form.submission_key.data:
-        form.submission_key.data = operations.new_submission_key()
-    return form.submission_key.data
-
-
-class _Refused(Exception):
-    """A check beyond the form's own fields failed; the message goes above the form."""
-
-
-def _submit(
-    event: Event, form: SubmissionForm, store: Callable[[Session], str]
-) -> tuple[str | None, str | None, int]:
-    """Validate and store once; gives ``(token, message, status)``.
-
-    ``token`` is set when the answer was stored; otherwise the form is shown again with
-    everything the attendee wrote, and ``message`` says why.
-    """
-    if not event.is_open:
-        return (
-            None,
-            _("Collection for this event is closed, so your answer could not be saved."),
-            403,
-        )
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            return (
-                None,
-                _(
-                    "Your session had expired, so nothing was saved yet. Your answers are still "
-                    "below: please send the form again."
-                ),
-                400,
-            )
-        return None, _("Please check the answers marked below."), 400
-    db = get_session()
-    try:
-        begin_write(db)
-        token = store(db)
-        db.commit()
-    except _Refused as refusal:
-        db.rollback()
-        return None, str(refusal), 400
-    except OperationalError:
-        db.rollback()
-        current_app.logger.exception("could not store a response")
-        return (
-            None,
-            _(
-                "We could not save your answer just now. Nothing is lost: your text is still in "
-                "the form below. Please send it again in a moment."
-            ),
-            503,
-        )
-    return token, None, 302
-
-
-def _blank_form(
-    event: Event,
-    variant: Hashable,
-    make_form: Callable[[], SubmissionForm],
-    render: Callable[[SubmissionForm], str],
-) -> ResponseReturnValue:
-    """A fresh visit's form page: rendered once per event version, then given new tokens.
-
-    ``variant`` names whatever else the blank page depends on (a preselected theme).
-    """
-    key = (request.endpoint, request.path, variant, current_language(), event.id, event.updated_at)
-    csrf_token, submission_key = generate_csrf(), operations.new_submission_key()
-
-    def render_blank() -> str:
-        form = make_form()
-        form.csrf_token.current_token = csrf_token
-        form.submission_key.data = submission_key
-        return render(form)
-
-    return kept_pages().page(key, (csrf_token, submission_key), render_blank), 200
-
-
-def _closed_page(event: Event) -> ResponseReturnValue | None:
-    """The 'collection closed' page for a fresh visit to a closed event's form."""
-    if request.method != "POST" and not event.is_open:
-        return render_template("attendee/closed.html", event=event), 403
-    return None
-
-
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """List the events that collect answers."""
@@ -190,8 +100,6 @@ def session_feedback(slug: str, code: str) -> ResponseReturnValue:
     """Give feedback on one session (the link a QR code on its slides carries)."""
     event = _event_or_404(slug)
     item = _feedback_session_or_404(event, code)
-    if (closed := _closed_page(event)) is not None:
-        return closed
 
     def page(form: SubmissionForm, message: str | None = None) -> str:
         return render_template(
@@ -199,19 +107,20 @@ def session_feedback(slug: str, code: str) -> ResponseReturnValue:
         )
 
     if request.method != "POST":
-        return _blank_form(event, None, SessionFeedbackForm, page)
+        return blank_form(event, None, SessionFeedbackForm, page)
     form = SessionFeedbackForm()
-    key = _ensure_key(form)
+    key = submission_key(form)
+    outcome = submit(event, form, lambda db: _store_feedback(db, item, form, key))
+    if outcome.token is not None:
+        return redirect(url_for(".thanks", slug=slug, token=outcome.token))
+    return page(form, outcome.message), outcome.status
 
-    def store(db: Session) -> str:
-        answers = operations.clean_answers(form.data, operations.FEEDBACK_FIELDS)
-        values = operations.response_values(item, answers, current_language(), "web")
-        return operations.store_response(db, _secret(), key, values).token
 
-    token, message, status = _submit(event, form, store)
-    if token is not None:
-        return redirect(url_for(".thanks", slug=slug, token=token))
-    return page(form, message), status
+def _store_feedback(db: Session, item: AgendaSession, form: SubmissionForm, key: str) -> str:
+    """Store one session's feedback; gives the private link's token."""
+    answers = operations.clean_answers(form.data, operations.FEEDBACK_FIELDS)
+    values = operations.response_values(item, answers, current_language(), "web")
+    return operations.store_response(db, secret(), key, values).token
 
 
 @bp.route("/e/<slug>/feedback", methods=["GET", "POST"])
@@ -220,8 +129,6 @@ def session_feedback(slug: str, code: str) -> ResponseReturnValue:
 def feedback_grid(slug: str) -> ResponseReturnValue:
     """Rate every session attended on one page; stored as one feedback per session."""
     event = _event_or_404(slug)
-    if (closed := _closed_page(event)) is not None:
-        return closed
     items = event.feedback_sessions()
     form_class = grid_form_class([item.code for item in items])
 
@@ -236,31 +143,31 @@ def feedback_grid(slug: str) -> ResponseReturnValue:
         )
 
     if request.method != "POST":
-        return _blank_form(event, None, form_class, page)
+        return blank_form(event, None, form_class, page)
     form = form_class()
-    key = _ensure_key(form)
+    key = submission_key(form)
+    outcome = submit(event, form, lambda db: _store_grid(db, items, form, key))
+    if outcome.token is not None:
+        return redirect(url_for(".thanks", slug=slug, token=outcome.token))
+    return page(form, outcome.message), outcome.status
 
-    def store(db: Session) -> str:
-        rated = [item for item in items if form[grid_field(item.code, "overall")].data]
-        if not rated:
-            raise _Refused(_("Please rate at least one session."))
-        common = operations.clean_answers(form.data, ("attendance", *operations.RESPONDENT_FIELDS))
-        tokens = []
-        for item in rated:
-            answers = {
-                **common,
-                "overall": form[grid_field(item.code, "overall")].data,
-                "most_useful": form[grid_field(item.code, "most_useful")].data or None,
-            }
-            values = operations.response_values(item, answers, current_language(), "web")
-            stored = operations.store_response(db, _secret(), f"{key}:{item.code}", values)
-            tokens.append(stored.token)
-        return tokens[0]
 
-    token, message, status = _submit(event, form, store)
-    if token is not None:
-        return redirect(url_for(".thanks", slug=slug, token=token))
-    return page(form, message), status
+def _store_grid(db: Session, items: list[AgendaSession], form: SubmissionForm, key: str) -> str:
+    """Store one feedback per rated session; gives the first one's token."""
+    rated = [item for item in items if form[grid_field(item.code, "overall")].data]
+    if not rated:
+        raise Refused(_("Please rate at least one session."))
+    common = operations.clean_answers(form.data, ("attendance", *operations.RESPONDENT_FIELDS))
+    tokens = []
+    for item in rated:
+        answers = {
+            **common,
+            "overall": form[grid_field(item.code, "overall")].data,
+            "most_useful": form[grid_field(item.code, "most_useful")].data or None,
+        }
+        values = operations.response_values(item, answers, current_language(), "web")
+        tokens.append(operations.store_response(db, secret(), f"{key}:{item.code}", values).token)
+    return tokens[0]
 
 
 @bp.route("/e/<slug>/inputs", methods=["GET", "POST"])
@@ -269,8 +176,6 @@ def feedback_grid(slug: str) -> ResponseReturnValue:
 def policy_inputs(slug: str) -> ResponseReturnValue:
     """Send a policy input on one of the event's themes."""
     event = _event_or_404(slug)
-    if (closed := _closed_page(event)) is not None:
-        return closed
 
     def make_form() -> PolicyInputForm:
         form = PolicyInputForm()
@@ -286,28 +191,24 @@ def policy_inputs(slug: str) -> ResponseReturnValue:
 
         def blank() -> PolicyInputForm:
             form = make_form()
-            if chosen is not None:
-                form.theme.data = chosen
+            form.theme.data = chosen
             return form
 
-        return _blank_form(event, chosen, blank, page)
+        return blank_form(event, chosen, blank, page)
     form = make_form()
-    key = _ensure_key(form)
-
-    def store(db: Session) -> str:
-        answers = operations.clean_answers(form.data, operations.INPUT_FIELDS)
-        theme = _theme(event, form.theme.data)
-        values = operations.response_values(theme, answers, current_language(), "web")
-        return operations.store_response(db, _secret(), key, values).token
-
-    token, message, status = _submit(event, form, store)
-    if token is not None:
-        return redirect(url_for(".thanks", slug=slug, token=token))
-    return page(form, message), status
+    key = submission_key(form)
+    outcome = submit(event, form, lambda db: _store_input(db, event, form, key))
+    if outcome.token is not None:
+        return redirect(url_for(".thanks", slug=slug, token=outcome.token))
+    return page(form, outcome.message), outcome.status
 
 
-def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
+def _store_input(db: Session, event: Event, form: PolicyInputForm, key: str) -> str:
+    """Store one policy input on the chosen theme; gives the private link's token."""
+    answers = operations.clean_answers(form.data, operations.INPUT_FIELDS)
+    theme = _theme(event, form.theme.data)
+    values = operations.response_values(theme, answers, current_language(), "web")
+    return operations.store_response(db, secret(), key, values).token
 
 
 def _response_or_404(event: Event, token: str) -> Response:
@@ -321,32 +222,26 @@ def _response_or_404(event: Event, token: str) -> Response:
 
 @bp.get("/e/<slug>/r/<token>/thanks")
 def thanks(slug: str, token: str) -> ResponseReturnValue:
-    """Thank the attendee and give the private link(s) to amend or withdraw.
-
-    Rendered once per event version, language and answered topics, then given each
-    visit's tokens (see :mod:`.kept_pages`).
-    """
+    """Thank the attendee and give the private link(s) to amend or withdraw."""
     event = _event_or_404(slug)
     response = _response_or_404(event, token)
     answered = [
-        (item.session_id, item.theme_id, operations.edit_token(_secret(), key))
+        (item.session_id, item.theme_id, operations.edit_token(secret(), key))
         for item in operations.siblings(get_session(), response)
         if (key := item.submission_key)
     ]
-    topics = tuple((session_id, theme_id) for session_id, theme_id, _token in answered)
-    # The links are absolute: on the public base URL if set, else on the host asked.
-    site = (request.scheme, request.host, request.script_root)
-    key = ("thanks", site, slug, current_language(), event.id, event.updated_at, topics)
 
     def render() -> str:
+        # The links are absolute: on the public base URL if set, else on the host asked.
         links = [
             (_topic(event, session_id, theme_id), public_url(".amend", slug=slug, token=link))
             for session_id, theme_id, link in answered
         ]
         return render_template("attendee/thanks.html", event=event, links=links)
 
+    topics = tuple((session_id, theme_id) for session_id, theme_id, _token in answered)
     values = (token, *(link for _session_id, _theme_id, link in answered))
-    return kept_pages().page(key, values, render)
+    return kept_page(event, topics, values, render)
 
 
 @bp.route("/e/<slug>/r/<token>", methods=["GET", "POST"])
@@ -356,34 +251,55 @@ def amend(slug: str, token: str) -> ResponseReturnValue:
     """Read, amend or withdraw one's own answer while the event is open."""
     event = _event_or_404(slug)
     response = _response_or_404(event, token)
+    form = _answer_form(event, response)
+    if request.method != "POST" or response.status != "active":
+        return _amend_page(event, response, form, None)
+    outcome = submit(event, form, lambda db: _store_amendment(db, event, response, form, token))
+    return _amend_page(event, response, form, outcome)
+
+
+def _answer_form(event: Event, response: Response) -> SessionFeedbackForm | PolicyInputForm:
+    """The form of the answer's kind, filled from the post or else from the answer."""
     if response.kind == "feedback":
-        form: SessionFeedbackForm | PolicyInputForm = SessionFeedbackForm(obj=response)
-        fields = operations.FEEDBACK_FIELDS
+        return SessionFeedbackForm(obj=response)
+    form = PolicyInputForm(obj=response)
+    form.theme.choices = _theme_choices(event)
+    if request.method != "POST":
+        form.theme.data = response.theme_code
+    return form
+
+
+def _store_amendment(
+    db: Session,
+    event: Event,
+    response: Response,
+    form: SessionFeedbackForm | PolicyInputForm,
+    token: str,
+) -> str:
+    """Apply the changed answers, keeping the previous version; gives the same token."""
+    db.refresh(response)  # as it stands under the write lock: the version is right
+    if response.kind == "feedback":
+        answers = operations.clean_answers(form.data, operations.FEEDBACK_FIELDS)
     else:
-        form = PolicyInputForm(obj=response)
-        form.theme.choices = _theme_choices(event)
-        if request.method == "GET":
-            form.theme.data = response.theme_code
-        fields = operations.INPUT_FIELDS
-    saved = False
-    message = None
-    status = 200
-    if response.status != "active":
+        answers = operations.clean_answers(form.data, operations.INPUT_FIELDS)
+        answers["theme_id"] = _theme(event, form.theme.data).id
+    answers["language"] = current_language()
+    operations.amend(response, answers)
+    return token
+
+
+def _amend_page(
+    event: Event,
+    response: Response,
+    form: SessionFeedbackForm | PolicyInputForm,
+    outcome: Outcome | None,
+) -> ResponseReturnValue:
+    """The answer with its form; after a post, saved or with what to correct."""
+    saved = outcome is not None and outcome.token is not None
+    if outcome is not None:
+        message = outcome.message
+    else:
         message = _("This answer was withdrawn.") if response.status == "withdrawn" else None
-    elif request.method == "POST":
-
-        def store(db: Session) -> str:
-            db.refresh(response)  # as it stands under the write lock: the version is right
-            answers = operations.clean_answers(form.data, fields)
-            if response.kind == "input":
-                answers["theme_id"] = _theme(event, form.theme.data).id
-            answers["language"] = current_language()
-            operations.amend(response, answers)
-            return token
-
-        stored, message, status = _submit(event, form, store)
-        saved = stored is not None
-        status = 200 if saved else status
     html = render_template(
         "attendee/amend.html",
         event=event,
@@ -394,7 +310,7 @@ def amend(slug: str, token: str) -> ResponseReturnValue:
         saved=saved,
         message=message,
     )
-    return html, status
+    return html, 200 if outcome is None or saved else outcome.status
 
 
 @bp.post("/e/<slug>/r/<token>/withdraw")
