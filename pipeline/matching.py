@@ -1,0 +1,293 @@
+"""Indicator patterns compiled per language, and found in a text's tokens or (zh) raw text.
+
+English patterns match token keys (stems); a "*" gap spans up to MAX_GAP tokens. Chinese
+level patterns of two or more characters match the raw text, where no word cut can hide
+"停课" in "全停课"; Chinese group and area terms are plain substrings.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.codebook import Codebook, NegationRules
+from pipeline.negation import ContrastPhrases
+from pipeline.tokens import GAP, MAX_GAP, NEG, SOFT, Token
+
+SHIELD = ""  # code of a shield match: blocks shorter indicators, counts for nothing
+
+_CJK_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# Chinese patterns are matched on the raw text: a "*" gap is up to this many characters,
+# never across punctuation or a negation character
+_ZH_GAP = f"[^\\s，。；：！？、,.;:!?（）()“”不没未无非]{{0,{2 * MAX_GAP}}}?"
+
+#: (keys, code, weight) of token patterns, by their first key
+PatternTable = dict[str, list[tuple[tuple[str, ...], str, float]]]
+#: (start char, end char, pattern, code, weight) of a raw-text match
+RawHit = tuple[int, int, str, str, float]
+#: (start char, end char, first token, pattern, code, weight) of a level or shield match
+LevelHit = tuple[int, int, int, Any, str, float]
+
+
+@dataclass
+class Matchers:
+    """Compiled matchers for one language."""
+
+    rules: NegationRules
+    levels: PatternTable = field(default_factory=dict)
+    tags: PatternTable = field(default_factory=dict)
+    contrast: ContrastPhrases = field(default_factory=dict)
+    substrings: dict[str, tuple[re.Pattern[str], dict[str, float]]] = field(
+        default_factory=dict
+    )  # zh tags
+    # zh levels and shields found on the raw text: by first character, an alternation of
+    # its patterns, longest first (group n is entries[n - 1]: pattern, code, weight)
+    raw_first: re.Pattern[str] | None = None
+    raw_levels: dict[str, tuple[re.Pattern[str], list[tuple[str, str, float]]]] = field(
+        default_factory=dict
+    )
+    # zh: a text's word cut matters only for token patterns (found by their first words) and
+    # for the negation marks of raw matches (which need a cue or contrast word in the text);
+    # None: always cut
+    cut_words: re.Pattern[str] | None = None
+    cut_cues: re.Pattern[str] | None = None
+    cut_optional: bool = False
+
+
+def compile_language(
+    book: Codebook, language: str, tokenise: Callable[[str], list[Token]]
+) -> Matchers:
+    """The codebook's patterns of ``language`` as matchers; ``tokenise`` cuts the patterns."""
+    rules = book.negation[language]
+    compiled = Matchers(rules=rules)
+    level_terms = [
+        (ind.pattern, cat.code, ind.weight)
+        for cat in book.levels
+        for ind in cat.indicators[language]
+    ] + [(phrase, SHIELD, 0.0) for phrase in book.shields[language]]
+    raw: dict[str, list[tuple[str, str, float]]] = {}
+    for pattern, code, weight in level_terms:
+        if language == "zh" and len(pattern.replace(" ", "")) > 1:
+            # raw text: no word cut can hide "停课" in "全停课" or merge "收入大减"
+            raw.setdefault(pattern[0], []).append((pattern, code, weight))
+        else:
+            _add(compiled.levels, _keys(pattern, tokenise), code, weight)
+    for first, entries in raw.items():
+        # longest first, so that at one place the longest pattern (or shield) wins
+        entries.sort(key=lambda entry: -len(entry[0].replace(" ", "").replace(GAP, "")))
+        regex = re.compile("|".join(f"({_zh_regex(entry[0])})" for entry in entries))
+        compiled.raw_levels[first] = (regex, entries)
+    if raw:
+        compiled.raw_first = re.compile("[" + re.escape("".join(raw)) + "]")
+    plain_terms: dict[str, dict[str, float]] = {}
+    for cat in book.groups + book.areas:
+        for ind in cat.indicators[language]:
+            if language == "zh" and GAP not in ind.pattern.split():
+                # plain substrings: no word cut can then hide "稳岗" inside "稳岗政策"
+                plain_terms.setdefault(cat.code, {})[ind.pattern] = ind.weight
+            else:
+                _add(compiled.tags, _keys(ind.pattern, tokenise), cat.code, ind.weight)
+    for code, terms in plain_terms.items():
+        longest_first = sorted(terms, key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(term) for term in longest_first))
+        compiled.substrings[code] = (pattern, terms)
+    for table in (compiled.levels, compiled.tags):
+        for entries in table.values():
+            entries.sort(key=lambda entry: -len(entry[0]))
+    for phrase in rules.contrast:
+        words = tuple(tok.raw for tok in tokenise(phrase))
+        if words:
+            compiled.contrast.setdefault(words[0], []).append(words)
+    if language == "zh":
+        _plan_cuts(compiled)
+    return compiled
+
+
+def _keys(pattern: str, tokenise: Callable[[str], list[Token]]) -> tuple[str, ...]:
+    keys: list[str] = []
+    for piece in pattern.split():
+        if piece == GAP:
+            keys.append(GAP)
+        else:
+            keys.extend(tok.key for tok in tokenise(piece))
+    return tuple(keys)
+
+
+def _add(table: PatternTable, keys: tuple[str, ...], code: str, weight: float) -> None:
+    if keys and keys[0] != GAP:
+        table.setdefault(keys[0], []).append((keys, code, weight))
+
+
+def _zh_regex(pattern: str) -> str:
+    """A Chinese pattern as a regex: pieces in order, a "*" gap as up to 2 * MAX_GAP chars."""
+    parts = []
+    for piece in pattern.split():
+        parts.append(_ZH_GAP if piece == GAP else re.escape(piece))
+    return "".join(parts)
+
+
+def raw_matches(text: str, compiled: Matchers) -> list[RawHit]:
+    """(zh) Level and shield patterns found on the raw text: (start, end, pattern, code, weight).
+
+    Leftmost first; at one place the longest pattern wins, and the search goes on after it.
+    """
+    first = compiled.raw_first
+    if first is None:
+        return []
+    found = []
+    pos = 0
+    while (candidate := first.search(text, pos)) is not None:
+        pos = candidate.start()
+        regex, entries = compiled.raw_levels[text[pos]]
+        match = regex.match(text, pos)
+        if match is None:
+            pos += 1
+            continue
+        pattern, code, weight = entries[(match.lastindex or 1) - 1]
+        found.append((pos, match.end(), pattern, code, weight))
+        pos = match.end()
+    return found
+
+
+def _plan_cuts(compiled: Matchers) -> None:
+    """(zh) Which texts need jieba's word cut at all (see :func:`cut_needed`).
+
+    Token patterns match only where a token's word is a pattern's first word, and a token
+    is marked negated only when a cue, scope-only cue, contrast word or "unrelated" word is
+    one of the text's words. A word is a substring of the text and, for all-CJK strings,
+    ``word.lower() == s`` only if ``word == s``. So a text holding none of these strings
+    cuts into tokens that match no pattern and carry no mark: its cut changes nothing.
+    Codebooks with other first words (punctuation, Latin) always cut.
+    """
+    rules = compiled.rules
+    cues = set(rules.cues) | set(rules.scope_only) | set(rules.unrelated_close)
+    cues |= {word for phrases in compiled.contrast.values() for words in phrases for word in words}
+    firsts = set(compiled.levels) | set(compiled.tags)
+    firsts -= {NEG, SOFT}  # cue words, already among the cues
+    strings = cues | firsts
+    if not all(_CJK_ONLY.fullmatch(string) for string in strings):
+        return
+    compiled.cut_words = _alternation(firsts)
+    compiled.cut_cues = _alternation(cues)
+    compiled.cut_optional = True
+
+
+def _alternation(strings: set[str]) -> re.Pattern[str] | None:
+    if not strings:
+        return None
+    return re.compile("|".join(re.escape(string) for string in sorted(strings, key=len)))
+
+
+def cut_needed(text: str, raw_hits: list[RawHit], compiled: Matchers) -> bool:
+    """(zh) Whether tagging ``text`` needs its word cut, or gives the same result without."""
+    if not compiled.cut_optional:
+        return True
+    if compiled.cut_words is not None and compiled.cut_words.search(text):
+        return True  # a token pattern may match
+    # raw matches look up the negation mark of the token they start in
+    return bool(raw_hits) and compiled.cut_cues is not None and bool(compiled.cut_cues.search(text))
+
+
+def level_matches(
+    tokens: list[Token], raw_hits: list[RawHit], compiled: Matchers
+) -> list[LevelHit]:
+    """Non-overlapping level and shield matches, leftmost-longest first.
+
+    Token patterns and (zh) raw-text patterns compete for the same characters.
+    """
+    found: list[LevelHit] = []
+    table = compiled.levels
+    count = len(tokens)
+    i = 0
+    while i < count:
+        candidates = table.get(tokens[i].key)
+        hit = _longest(tokens, i, candidates) if candidates else None
+        if hit is None:
+            i += 1
+            continue
+        end, keys, code, weight = hit
+        found.append((tokens[i].start, tokens[end].end, i, keys, code, weight))
+        i = end + 1
+    if compiled.raw_first is None:
+        return found
+    starts = [tok.start for tok in tokens]
+    for pos, stop, pattern, code, weight in raw_hits:
+        found.append((pos, stop, bisect_right(starts, pos) - 1, pattern, code, weight))
+    found.sort(key=lambda hit: (hit[0], hit[0] - hit[1]))
+    kept: list[LevelHit] = []
+    reached = -1
+    for hit in found:
+        if hit[0] >= reached:
+            kept.append(hit)
+            reached = hit[1]
+    return kept
+
+
+def _longest(
+    tokens: list[Token], start: int, candidates: list[tuple[tuple[str, ...], str, float]]
+) -> tuple[int, tuple[str, ...], str, float] | None:
+    """Longest candidate matching at ``start``: (last token, pattern, code, weight).
+
+    Candidates all start with the key of ``tokens[start]``; one whose second key is a word
+    other than the next token's is skipped without calling :func:`_match`.
+    """
+    after = tokens[start + 1].key if start + 1 < len(tokens) else None
+    for keys, code, weight in candidates:
+        if len(keys) > 1 and keys[1] != after and keys[1] != GAP:
+            continue
+        end = _match(tokens, start, keys, 0)
+        if end is not None:
+            return end, keys, code, weight
+    return None
+
+
+def _match(tokens: list[Token], pos: int, keys: tuple[str, ...], k: int) -> int | None:
+    """Index of the last token when ``keys[k:]`` matches from ``pos``.
+
+    Gaps never cross punctuation or a negation: "incomes did not fall" is no "income * fall".
+    """
+    count = len(tokens)
+    last = len(keys) - 1
+    while True:  # word after word up to a gap, then each gap length in turn
+        if pos >= count or tokens[pos].key != keys[k]:
+            return None
+        if k == last:
+            return pos
+        if keys[k + 1] == GAP:
+            break
+        pos += 1
+        k += 1
+    for skip in range(MAX_GAP + 1):
+        nxt = pos + 1 + skip
+        if nxt >= len(tokens) or (skip and tokens[nxt - 1].key in ("", NEG, SOFT)):
+            return None
+        end = _match(tokens, nxt, keys, k + 2)
+        if end is not None:
+            return end
+    return None
+
+
+def tag_weights(text: str, tokens: list[Token], compiled: Matchers) -> dict[str, dict[str, float]]:
+    """Groups and areas: every mention counts, negated or not."""
+    found: dict[str, dict[str, float]] = {}
+    for code, (pattern, terms) in compiled.substrings.items():
+        for term in pattern.findall(text):
+            found.setdefault(code, {})[term] = terms[term]
+    table = compiled.tags
+    if not table:
+        return found
+    last = len(tokens) - 1
+    for i, tok in enumerate(tokens):
+        entries = table.get(tok.key)
+        if not entries:
+            continue
+        after = tokens[i + 1].key if i < last else None
+        for keys, code, weight in entries:
+            if len(keys) > 1 and keys[1] != after and keys[1] != GAP:
+                continue  # the second word differs: no match (as _match would find)
+            if _match(tokens, i, keys, 0) is not None:
+                found.setdefault(code, {})[" ".join(keys)] = weight
+    return found

@@ -1,0 +1,119 @@
+"""Negation and contrast: which tokens a "no", a "not X but Y" or a "与 X 无关" cancels.
+
+Only level indicators are cancelled (groups and areas count on any mention); the marks say
+how: PLAIN (in a negation's scope: cancels a level unless the codebook says otherwise, as for
+stimulus gaps) or CONTRAST (on the losing side of a contrast: always cancels).
+"""
+
+from __future__ import annotations
+
+from pipeline.codebook import NegationRules
+from pipeline.tokens import NEG, SENTENCE_END, SOFT, Token
+
+PLAIN, CONTRAST = 1, 2  # kinds of negation marked on tokens
+
+#: Contrast phrases by their first word, each as its words ("rather than" -> ("rather", "than")).
+ContrastPhrases = dict[str, list[tuple[str, ...]]]
+
+
+def negation_marks(
+    tokens: list[Token], rules: NegationRules, contrast: ContrastPhrases
+) -> list[int]:
+    """Per token: 0, PLAIN (in a negation's scope) or CONTRAST (losing side of a contrast)."""
+    marks = [0] * len(tokens)
+    for i, tok in enumerate(tokens):
+        contrast_end = _contrast_at(tokens, i, contrast) if tok.raw in contrast else None
+        if contrast_end is not None:
+            _mark_forward(tokens, contrast_end + 1, rules, marks, CONTRAST)
+        elif tok.raw in rules.unrelated_close:
+            _mark_unrelated(tokens, i, rules, marks)
+        elif tok.key in (NEG, SOFT) and _opens_scope(tokens, i, rules):
+            kind = CONTRAST if _contrast_follows(tokens, i, rules) else PLAIN
+            if _points_backward(tokens, i, rules):
+                _mark_backward(tokens, i, marks)
+            _mark_forward(tokens, i + 1, rules, marks, kind)
+    return marks
+
+
+def _contrast_at(tokens: list[Token], i: int, phrases: ContrastPhrases) -> int | None:
+    """Last token of a contrast phrase ("rather than", "而不是") starting at ``i``."""
+    for words in phrases.get(tokens[i].raw, ()):
+        end = i + len(words)
+        if end <= len(tokens) and all(
+            tok.raw == w for tok, w in zip(tokens[i:end], words, strict=True)
+        ):
+            return end - 1
+    return None
+
+
+def _content_after(tokens: list[Token], i: int, rules: NegationRules) -> list[Token]:
+    """The content words a negation at ``i`` reaches, stopping at a boundary."""
+    reached: list[Token] = []
+    for tok in tokens[i + 1 :]:
+        if not tok.key or tok.raw in rules.boundaries or len(reached) >= rules.scope:
+            break
+        if tok.raw not in rules.fillers:
+            reached.append(tok)
+    return reached
+
+
+def _opens_scope(tokens: list[Token], i: int, rules: NegationRules) -> bool:
+    if i + 1 < len(tokens) and tokens[i + 1].raw in rules.not_after:
+        return False
+    if i > 0 and tokens[i - 1].raw == "a":  # "a few" is not a negation
+        return False
+    reached = _content_after(tokens, i, rules)
+    return not (reached and (reached[0].raw in rules.breakers or reached[0].key in rules.breakers))
+
+
+def _contrast_follows(tokens: list[Token], i: int, rules: NegationRules) -> bool:
+    for tok in tokens[i + 1 :]:
+        if tok.raw in SENTENCE_END:
+            return False
+        if tok.raw in rules.contrast_after:
+            return True
+    return False
+
+
+def _points_backward(tokens: list[Token], i: int, rules: NegationRules) -> bool:
+    """In "X was not the problem" or "X 影响不大" the negation is about what came before."""
+    before = [tok for tok in tokens[max(0, i - 3) : i] if tok.key and tok.raw not in rules.fillers][
+        -1:
+    ]
+    return any(
+        tok.raw in rules.backward or tok.key in rules.backward
+        for tok in before + _content_after(tokens, i, rules)
+    )
+
+
+def _mark_forward(
+    tokens: list[Token], start: int, rules: NegationRules, marks: list[int], kind: int
+) -> None:
+    content = 0
+    for j in range(start, len(tokens)):
+        tok = tokens[j]
+        if not tok.key or tok.raw in rules.boundaries or content >= rules.scope:
+            return
+        marks[j] = max(marks[j], kind)
+        if tok.raw not in rules.fillers:
+            content += 1
+
+
+def _mark_backward(tokens: list[Token], i: int, marks: list[int]) -> None:
+    j = i - 1
+    while j >= 0 and tokens[j].key:
+        marks[j] = CONTRAST
+        j -= 1
+
+
+def _mark_unrelated(
+    tokens: list[Token], close: int, rules: NegationRules, marks: list[int]
+) -> None:
+    """In "与 X 无关" cancel X, back to the opening word within the clause."""
+    for j in range(close - 1, -1, -1):
+        if not tokens[j].key:
+            return
+        if tokens[j].raw in rules.unrelated_open:
+            for k in range(j + 1, close):
+                marks[k] = CONTRAST
+            return
