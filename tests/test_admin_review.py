@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
@@ -84,6 +86,8 @@ def test_queue_shows_unreviewed_active_responses_least_certain_first(
     no_level = add_response(app, FIRST_SLUG, tags={"certainty": 0.2})
     untagged = add_response(app, FIRST_SLUG)
     add_response(app, FIRST_SLUG, status="spam")
+    add_response(app, FIRST_SLUG, kind="feedback", tags={"certainty": 0.0})  # ratings only
+    add_response(app, FIRST_SLUG, kind="feedback", improve="", tags={"certainty": 0.0})
     add_response(
         app,
         FIRST_SLUG,
@@ -96,6 +100,94 @@ def test_queue_shows_unreviewed_active_responses_least_certain_first(
         },
     )
     assert queue_ids(organiser_client) == [untagged, unsure, no_level, sure]
+    page = organiser_client.get(QUEUE).get_data(as_text=True)
+    assert "4 answers to review." in page
+
+
+CERTAINTY_CASES = [
+    # (tags, words shown)
+    (None, "Not tagged yet"),
+    ({"machine_levels": [], "certainty": 0.2}, "No impact level found"),
+    ({"machine_levels": ["virus"], "certainty": 0.1}, "Very unsure"),
+    ({"machine_levels": ["virus"], "certainty": 0.4}, "Unsure: a level's score is close"),
+    ({"machine_levels": ["virus"], "certainty": 0.8}, "Fairly sure"),
+    ({"machine_levels": ["virus"], "certainty": 1.0}, "Sure: every level's score is far"),
+]
+
+
+@pytest.mark.parametrize(("tags", "words"), CERTAINTY_CASES)
+def test_the_queue_says_in_words_how_sure_the_machine_is(
+    app: Flask, organiser_client: FlaskClient, tags: dict | None, words: str
+):
+    ident = add_response(app, FIRST_SLUG, tags=tags)
+    page = html.unescape(organiser_client.get(QUEUE).get_data(as_text=True))
+    card = page[page.index(f'id="r{ident}"') :]
+    assert words in card[: card.index("</li>")]
+
+
+def test_bulk_accept_takes_the_ticked_tagged_answers_and_keeps_the_attendees_groups(
+    app: Flask, organiser_client: FlaskClient
+):
+    first = add_response(
+        app, FIRST_SLUG, groups=["women"], tags={"machine_levels": ["virus"], "machine_groups": []}
+    )
+    second = add_response(app, FIRST_SLUG, tags={"machine_levels": ["stimulus"]})
+    untagged = add_response(app, FIRST_SLUG)
+    left = add_response(app, FIRST_SLUG, tags={"machine_levels": ["containment"]})
+    token = csrf_token(organiser_client, QUEUE)
+    answer = organiser_client.post(
+        f"{QUEUE}/accept",
+        data={"csrf_token": token, "ids": [str(first), str(second), str(untagged)]},
+    )
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("review#queue")
+    assert (tag_of(app, first).review_state, tag_of(app, first).reviewed_groups) == (
+        "confirmed",
+        ["women"],
+    )
+    assert tag_of(app, second).levels == ["stimulus"]
+    assert tag_of(app, untagged) is None and tag_of(app, left).review_state == "machine"
+    assert [detail["response_id"] for action, detail in audit_actions(app)] == [first, second]
+    page = organiser_client.get(QUEUE).get_data(as_text=True)
+    assert "Accepted the machine&#39;s tags of 2 answers." in page
+    assert "1 answers were left as they are" in page
+    assert queue_ids(organiser_client) == [untagged, left]
+
+
+@pytest.mark.parametrize("ids", [[], ["x"], [str(n) for n in range(1, 52)]])
+def test_bulk_accept_refuses_nothing_garbage_or_too_many(
+    app: Flask, organiser_client: FlaskClient, ids: list[str]
+):
+    ident = add_response(app, FIRST_SLUG, tags={"machine_levels": ["virus"]})
+    token = csrf_token(organiser_client, QUEUE)
+    answer = organiser_client.post(f"{QUEUE}/accept", data={"csrf_token": token, "ids": ids})
+    assert answer.status_code == 302
+    assert tag_of(app, ident).review_state == "machine"
+    assert "Tick at least one answer" in organiser_client.get(QUEUE).get_data(as_text=True)
+
+
+def test_spam_from_the_queue_sits_apart_from_accept_and_can_be_undone(
+    app: Flask, organiser_client: FlaskClient
+):
+    ident = add_response(app, FIRST_SLUG, tags={"machine_levels": ["virus"]})
+    page = organiser_client.get(QUEUE).get_data(as_text=True)
+    card = page[page.index(f'id="r{ident}"') :]
+    assert card.index('value="confirm"') < card.index("<details") < card.index('value="spam"')
+    answer = organiser_client.post(
+        review_url(ident),
+        data={
+            "csrf_token": csrf_token(organiser_client, QUEUE),
+            "action": "spam",
+            "return_to": "queue",
+        },
+    )
+    assert answer.headers["Location"].endswith(f"review?undo={ident}#queue")
+    assert response_of(app, ident).status == "spam"
+    page = organiser_client.get(f"{QUEUE}?undo={ident}").get_data(as_text=True)
+    assert f"Response {ident} is marked as spam" in page and ">Undo</button>" in page
+    assert post_review(organiser_client, ident, action="active", return_to="queue") == 302
+    assert response_of(app, ident).status == "active"
+    page = organiser_client.get(f"{QUEUE}?undo={ident}").get_data(as_text=True)
+    assert ">Undo</button>" not in page and ident in queue_ids(organiser_client)
 
 
 def test_confirm_records_who_and_when_and_is_audited(app: Flask, organiser_client: FlaskClient):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from math import ceil, sqrt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from survey_db import counting
@@ -106,8 +106,18 @@ def filtered(event: Event, filters: Filters) -> Select[Any]:
     return query.order_by(Response.id.desc())
 
 
+def has_text() -> ColumnElement[bool]:
+    """The response holds free text to tag: a ratings-only answer has nothing to review."""
+    return or_(
+        *(
+            and_(getattr(Response, name).is_not(None), getattr(Response, name) != "")
+            for name in (*FEEDBACK_TEXT_FIELDS, "text")
+        )
+    )
+
+
 def review_queue(event: Event) -> Select[Any]:
-    """Active, unreviewed responses of ``event``, the least certain first.
+    """Active, unreviewed responses of ``event`` with text, the least certain first.
 
     Responses the pipeline has not tagged yet come first (nothing is known of them), then
     by the runner's certainty, which is lowest for conflicting scores near the threshold
@@ -116,7 +126,7 @@ def review_queue(event: Event) -> Select[Any]:
     return (
         select(Response)
         .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
-        .where(Response.event_id == event.id, _ACTIVE)
+        .where(Response.event_id == event.id, _ACTIVE, has_text())
         .where(or_(ResponseTag.id.is_(None), ResponseTag.review_state == "machine"))
         .order_by(
             case((ResponseTag.id.is_(None), 0), else_=1),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-from survey_db.models import Organiser, Response, ResponseTag, utcnow
+from survey_db.models import Event, Organiser, Response, ResponseTag, utcnow
 
 from ..db import get_session
 from ..texts import gettext as _
@@ -15,10 +16,13 @@ from . import bp, queries
 from .access import event_or_404, organiser
 from .audit import record
 from .responses import render_detail, response_or_404
-from .review_forms import ReviewForm
+from .review_forms import BULK_MAX, BulkAcceptForm, ReviewForm
 
 #: The statuses an organiser may set; ``withdrawn`` belongs to the attendee alone.
 SETTABLE_STATUSES = ("active", "spam", "test")
+#: Certainty below which the machine is "very unsure", and below which it is "unsure".
+UNSURE = 0.25
+FAIRLY_SURE = 0.6
 
 
 class ReviewRefused(ValueError):
@@ -81,19 +85,106 @@ def apply_review(
     }
 
 
+def certainty_words(tag: ResponseTag | None) -> str:
+    """How sure the machine is, in words an organiser can act on (the queue's order)."""
+    if tag is None or not tag.tagger_version:
+        return _("Not tagged yet: the machine has not read it.")
+    if not tag.machine_levels:
+        return _("No impact level found: it may speak of something the codebook does not know.")
+    if tag.certainty < UNSURE:
+        return _("Very unsure: a level's score sits right at the line where it is tagged.")
+    if tag.certainty < FAIRLY_SURE:
+        return _("Unsure: a level's score is close to the line where it is tagged.")
+    if tag.certainty < 1:
+        return _("Fairly sure: every level's score is some way from that line.")
+    return _("Sure: every level's score is far from that line.")
+
+
+def undoable(db: Session, event: Event, response_id: int | None) -> Response | None:
+    """The response just marked as spam or test from the queue, offered for undoing."""
+    if response_id is None:
+        return None
+    response = db.get(Response, response_id)
+    if response is None or response.event_id != event.id or response.status not in ("spam", "test"):
+        return None
+    return response
+
+
 @bp.get("/e/<slug>/review")
 @login_required
 def review_queue(slug: str) -> ResponseReturnValue:
-    """List unreviewed responses, the least certain first."""
+    """List unreviewed answers with text, the least certain first."""
     event = event_or_404(slug)
+    db = get_session()
     number = request.args.get("page", 1, type=int)
-    page = queries.paginate(get_session(), queries.review_queue(event), number)
+    page = queries.paginate(db, queries.review_queue(event), number)
     return render_template(
         "admin/review.html",
         event=event,
         active="admin.review_queue",
         page=page,
+        bulk=BulkAcceptForm(),
+        certainty_words=certainty_words,
+        undo=undoable(db, event, request.args.get("undo", type=int)),
     )
+
+
+def accept_many(db: Session, event: Event, reviewer: Organiser, ids: list[int]) -> list[int]:
+    """Accept the machine's tags of the event's active, unreviewed ``ids``; give those accepted.
+
+    Untagged, reviewed, withdrawn or foreign answers are left as they are: a bulk accept
+    never decides for an answer the machine has not read.
+    """
+    responses = db.scalars(
+        select(Response)
+        .where(Response.id.in_(ids), Response.event_id == event.id, Response.status == "active")
+        .options(selectinload(Response.tag))
+        .order_by(Response.id)
+    )
+    accepted = []
+    for response in responses:
+        tag = response.tag
+        if tag is None or not tag.tagger_version or tag.reviewed:
+            continue
+        tag.confirm(reviewer.id)
+        record(
+            db,
+            "review",
+            organiser=reviewer,
+            event=event,
+            response_id=response.id,
+            state=tag.review_state,
+            levels=tag.reviewed_levels,
+            groups=tag.reviewed_groups,
+            areas=tag.reviewed_areas,
+        )
+        accepted.append(response.id)
+    return accepted
+
+
+@bp.post("/e/<slug>/review/accept")
+@login_required
+def accept_selected(slug: str) -> ResponseReturnValue:
+    """Accept the machine's tags of the answers ticked in the queue, all at once."""
+    event = event_or_404(slug)
+    form = BulkAcceptForm()
+    if not form.validate_on_submit():
+        flash(_("Tick at least one answer to accept, at most %(n)d.", n=BULK_MAX), "error")
+        return redirect(url_for(".review_queue", slug=slug))
+    db = get_session()
+    accepted = accept_many(db, event, organiser(), form.ids.data)
+    db.commit()
+    skipped = len(set(form.ids.data)) - len(accepted)
+    flash(_("Accepted the machine's tags of %(n)d answers.", n=len(accepted)), "success")
+    if skipped:
+        flash(
+            _(
+                "%(n)d answers were left as they are (already reviewed or not tagged yet).",
+                n=skipped,
+            ),
+            "error",
+        )
+    return redirect(url_for(".review_queue", slug=slug, _anchor="queue"))
 
 
 @bp.post("/e/<slug>/responses/<int:response_id>/review")
@@ -114,7 +205,10 @@ def review_response(slug: str, response_id: int) -> ResponseReturnValue:
         return redirect(url_for(".response_detail", slug=slug, response_id=response_id))
     record(db, action, organiser=organiser(), event=event, **detail)
     db.commit()
-    flash(_("Review of response %(id)d saved.", id=response_id), "success")
     if form.return_to.data == "queue":
-        return redirect(url_for(".review_queue", slug=slug))
+        if action == "status_changed" and response.status != "active":
+            return redirect(url_for(".review_queue", slug=slug, undo=response_id, _anchor="queue"))
+        flash(_("Review of response %(id)d saved.", id=response_id), "success")
+        return redirect(url_for(".review_queue", slug=slug, _anchor="queue"))
+    flash(_("Review of response %(id)d saved.", id=response_id), "success")
     return redirect(url_for(".response_detail", slug=slug, response_id=response_id))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import SelectField, StringField
+from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired
+from wtforms.validators import AnyOf, InputRequired, Length
 
 from .. import labels
 from ..attendee.forms import MultiCheckboxField, PolicyInputForm, SessionFeedbackForm
@@ -30,6 +30,18 @@ class ReviewForm(AppForm):
         _l("Areas of social protection"), choices=labels.choices(labels.AREAS)
     )
     return_to = StringField(default="detail", validators=[AnyOf(RETURN_TO)])
+
+
+#: Answers one bulk accept may take: a page of the queue.
+BULK_MAX = 50
+
+
+class BulkAcceptForm(AppForm):
+    """Accept the machine's tags of the answers ticked in the queue (their ids)."""
+
+    ids = SelectMultipleField(
+        coerce=int, validate_choice=False, validators=[Length(min=1, max=BULK_MAX)]
+    )
 
 
 def _language_field() -> SelectField:

@@ -103,6 +103,9 @@
     }
     event.preventDefault();
   });
+  if (window.location.hash === "#queue" && cards().length) {
+    cards()[0].focus();
+  }
   var shortcuts = document.getElementById("queue-keys");
   if (shortcuts) {
     shortcuts.hidden = false;
