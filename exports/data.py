@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from survey_db.counting import codes_of, levels_of
 from survey_db.models import AgendaSession, Event, PipelineRun, Response, ResponseTag, Theme
 from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, LEVELS, RATING_FIELDS
 
@@ -36,17 +37,8 @@ PERSON_COLUMNS = (Response.show_name, Response.name, Response.organisation, Resp
 
 
 def counted_levels(row: Any) -> list[str]:
-    """Levels that count: the organiser's where reviewed, else the machine's (none untagged)."""
-    if row.review_state is None:
-        return []
-    return list(row.machine_levels if row.review_state == "machine" else row.reviewed_levels)
-
-
-def counted_codes(state: str | None, chosen: list[str], machine: Any, reviewed: Any) -> list[str]:
-    """Groups or areas that count: reviewed ones, else the attendee's and the tagger's union."""
-    if state is not None and state != "machine":
-        return sorted(reviewed or ())
-    return sorted(set(chosen or ()) | set(machine or ()))
+    """Levels that count for a row carrying the tag columns (the one rule, Python form)."""
+    return levels_of(row.review_state, row.machine_levels, row.reviewed_levels)
 
 
 def person(row: Any) -> tuple[str | None, str | None]:
@@ -297,10 +289,10 @@ def input_rows(db: Session, event: Event, facts: EventFacts) -> Iterator[InputRo
                 row.created_at,
                 row.text,
                 row.language,
-                counted_codes(state, row.groups, row.machine_groups, row.reviewed_groups),
+                codes_of(state, row.groups, row.machine_groups, row.reviewed_groups),
                 list(row.groups or ()),
                 list(row.machine_groups or ()),
-                counted_codes(state, row.areas, row.machine_areas, row.reviewed_areas),
+                codes_of(state, row.areas, row.machine_areas, row.reviewed_areas),
                 list(row.areas or ()),
                 list(row.machine_areas or ()),
                 level_sources(row),
@@ -345,8 +337,8 @@ def impact_matrix(db: Session, event: Event) -> ImpactMatrix:
             continue
         levels = counted_levels(row)
         state = row.review_state
-        groups = counted_codes(state, row.groups, row.machine_groups, row.reviewed_groups)
-        areas = counted_codes(state, row.areas, row.machine_areas, row.reviewed_areas)
+        groups = codes_of(state, row.groups, row.machine_groups, row.reviewed_groups)
+        areas = codes_of(state, row.areas, row.machine_areas, row.reviewed_areas)
         key = row.theme_id if row.kind == "input" else "feedback"
         targets = [matrix.themes.setdefault(key, Bucket())]
         targets += [matrix.groups.setdefault(code, Bucket()) for code in groups]

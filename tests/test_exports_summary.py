@@ -274,7 +274,8 @@ def test_comments_policy_inputs_and_names(db: Session, filled: dict, tmp_path: P
     assert reviewed["Tags by"] == "changed by a person"
     lockdown = inputs["Lockdown cut income"]
     assert lockdown["Economic crisis"] == "removed by a person"
-    assert lockdown["Groups (counted)"] is None and lockdown["Areas (counted)"] == "Unemployment"
+    assert lockdown["Groups (counted)"] == "Migrant workers"
+    assert lockdown["Areas (counted)"] == "Unemployment"
     assert inputs["TRUE"]["Virus"] is None and inputs["TRUE"]["Tags by"] is None
 
 
@@ -309,10 +310,9 @@ def test_replaced_characters_are_counted(db: Session, event: Event, tmp_path: Pa
 
 
 def counted(response: Response, tag: ResponseTag, kind: str) -> set[str]:
-    """The rule of the brief: reviewed tags, else the attendee's choice and the tagger's."""
-    if tag.reviewed:
-        return set(getattr(tag, kind))
-    return set(getattr(response, kind)) | set(getattr(tag, f"machine_{kind}"))
+    """The rule: the attendee's choice always, with the reviewed tags, else the tagger's."""
+    found = getattr(tag, f"reviewed_{kind}") if tag.reviewed else getattr(tag, f"machine_{kind}")
+    return set(getattr(response, kind)) | set(found)
 
 
 def test_impact_matrix_counts(db: Session, filled: dict, tmp_path: Path) -> None:

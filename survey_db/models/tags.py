@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -17,7 +17,8 @@ class ResponseTag(Base):
     """Impact levels, groups and areas of one response: the machine's and, if any, a person's.
 
     The nightly job writes only the ``machine_*`` columns, so it never overwrites a review;
-    the figures use :attr:`levels`, :attr:`groups` and :attr:`areas`.
+    :attr:`levels`, :attr:`groups` and :attr:`areas` give what counts, by the one rule of
+    :mod:`survey_db.counting`.
     """
 
     __tablename__ = "response_tags"
@@ -59,48 +60,82 @@ class ResponseTag(Base):
     @property
     def reviewed(self) -> bool:
         """Whether a person confirmed or changed the tags."""
-        return self.review_state != "machine"
+        from ..counting import is_reviewed
 
+        return is_reviewed(self.review_state)
+
+    # The figures' rule lives in survey_db.counting (imported here late: it imports this
+    # module); these properties only ask it, so the console shows what the figures count.
     @property
     def levels(self) -> list[str]:
-        """The levels that count: the reviewed ones where a person reviewed, else the machine's."""
-        return list(self.reviewed_levels if self.reviewed else self.machine_levels)
+        """The levels that count (see :func:`survey_db.counting.levels_of`)."""
+        from ..counting import levels_of
+
+        return levels_of(self.review_state, self.machine_levels, self.reviewed_levels)
 
     @property
     def groups(self) -> list[str]:
-        """The groups that count (reviewed, else the machine's)."""
-        return list(self.reviewed_groups if self.reviewed else self.machine_groups)
+        """The groups that count: the attendee's with the reviewed ones, else the machine's."""
+        from ..counting import codes_of
+
+        chosen = self._chosen("groups")
+        return codes_of(self.review_state, chosen, self.machine_groups, self.reviewed_groups)
 
     @property
     def areas(self) -> list[str]:
-        """The areas that count (reviewed, else the machine's)."""
-        return list(self.reviewed_areas if self.reviewed else self.machine_areas)
+        """The areas that count: the attendee's with the reviewed ones, else the machine's."""
+        from ..counting import codes_of
 
-    def confirm(self, organiser_id: int) -> None:
-        """Accept the machine's tags as they are."""
+        chosen = self._chosen("areas")
+        return codes_of(self.review_state, chosen, self.machine_areas, self.reviewed_areas)
+
+    def confirm(self, organiser_id: int | None) -> None:
+        """Accept the machine's tags as they are; the attendee's groups and areas stay."""
         self._review(
             "confirmed",
             organiser_id,
             self.machine_levels,
-            self.machine_groups,
-            self.machine_areas,
+            self._with_chosen(self.machine_groups, "groups"),
+            self._with_chosen(self.machine_areas, "areas"),
         )
 
     def change(
-        self, organiser_id: int, levels: list[str], groups: list[str], areas: list[str]
+        self, organiser_id: int | None, levels: list[str], groups: list[str], areas: list[str]
     ) -> None:
-        """Set the tags by hand; ``confirmed`` when they equal the machine's."""
+        """Set the tags by hand; ``confirmed`` when they equal the machine's.
+
+        The attendee's own groups and areas always count, so they are kept in the review
+        and do not make a review differ from the machine's.
+        """
+        groups = self._with_chosen(groups, "groups")
+        areas = self._with_chosen(areas, "areas")
         same = (
             set(levels) == set(self.machine_levels)
-            and set(groups) == set(self.machine_groups)
-            and set(areas) == set(self.machine_areas)
+            and set(groups) == set(self._with_chosen(self.machine_groups, "groups"))
+            and set(areas) == set(self._with_chosen(self.machine_areas, "areas"))
         )
         self._review("confirmed" if same else "changed", organiser_id, levels, groups, areas)
+
+    def _chosen(self, field: str) -> list[str]:
+        """The groups or areas the attendee ticked, where the response can be read.
+
+        A tag row read in a session that has ended cannot load its response; a review
+        stores the ticked codes with its own (see :meth:`confirm`), so only an unreviewed
+        detached row shows fewer codes than the figures count.
+        """
+        state = inspect(self)
+        if "response" in state.unloaded and state.session is None:
+            return []
+        return list(getattr(self.response, field, None) or ()) if self.response else []
+
+    def _with_chosen(self, codes: list[str] | None, field: str) -> list[str]:
+        """``codes`` together with the groups or areas the attendee ticked."""
+        return sorted(set(codes or ()) | set(self._chosen(field)))
 
     def _review(
         self,
         state: str,
-        organiser_id: int,
+        organiser_id: int | None,
         levels: list[str],
         groups: list[str],
         areas: list[str],
