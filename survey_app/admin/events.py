@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from survey_db.models import Event, Response
 
-from ..db import get_session
+from ..db import begin_write, get_session, reads_first
 from ..events import EventFileError, apply_event
 from ..i18n import current_language
 from ..qr import public_url, qr_svg, short_link
@@ -50,14 +50,34 @@ def home() -> ResponseReturnValue:
     return _render_home()
 
 
+def _record_refused(form: EventUploadForm, event: Event | None = None) -> None:
+    """Put a refused event file in the audit log, with the first problem found."""
+    problems = [error for errors in form.errors.values() for error in errors]
+    upload = form.file.data
+    audit.record_apart(
+        "upload_failed",
+        organiser=organiser(),
+        event=event,
+        file=getattr(upload, "filename", None) or "",
+        problem=str(problems[0]) if problems else "",
+    )
+
+
+# Both uploads read and check the whole file before the write transaction opens
+# (``reads_first``, then ``begin_write``): on SQLite that lock stops every other writer.
+
+
 @bp.route("/events/upload", methods=["POST"])
+@reads_first
 @admin_required
 def upload_event() -> ResponseReturnValue:
     """Create a new event, as a draft, from an uploaded YAML file."""
     form = EventUploadForm()
     if not form.validate_on_submit() or form.spec is None:
+        _record_refused(form)
         return _render_home(form), 400
     db = get_session()
+    begin_write(db)
     changes = apply_event(db, form.spec)
     event = db.scalar(select(Event).where(Event.slug == form.spec.event["slug"]))
     audit.record(db, "event_loaded", organiser=organiser(), event=event, changes=changes)
@@ -78,19 +98,25 @@ def _render_settings(
 
 
 @bp.route("/e/<slug>/settings", methods=["GET", "POST"])
+@reads_first
 @login_required
 def event_settings(slug: str) -> ResponseReturnValue:
     """Show collection status and the agenda; a posted YAML file updates the agenda."""
     event = event_or_404(slug)
     form = EventUploadForm(slug=event.slug)
     if not form.validate_on_submit() or form.spec is None:
-        return _render_settings(event, form), 400 if form.is_submitted() else 200
+        if not form.is_submitted():
+            return _render_settings(event, form)
+        _record_refused(form, event)
+        return _render_settings(event, form), 400
     db = get_session()
+    begin_write(db)
     try:
         changes = apply_event(db, form.spec)
     except EventFileError as error:
         db.rollback()
         form.file.errors.append(_("The file was not loaded: %(error)s", error=str(error)))
+        _record_refused(form, event)
         return _render_settings(event, form), 400
     if changes:
         audit.record(db, "event_loaded", organiser=organiser(), event=event, changes=changes)

@@ -20,6 +20,20 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MAX_TEXT = 300
 MAX_LONG_TEXT = 4000
+#: Limits well above any real dialogue (the first event has 12 sessions, 3 themes and at most
+#: 9 people in a session) that keep a hostile file from costing more than a moment to check.
+MAX_FILE_CHARS = 256 * 1024
+MAX_SESSIONS = 200
+MAX_PEOPLE = 60
+#: People over all sessions: bounds the rows one upload writes under the write lock.
+MAX_PEOPLE_TOTAL = 1000
+MAX_THEMES = 50
+MAX_PARTS = 20
+MAX_HOSTS = 50
+#: An event file nests five levels (file > sessions > session > people > person).
+MAX_DEPTH = 10
+#: Longest number, in characters: a time, a code or a year is far shorter.
+MAX_NUMBER_CHARS = 30
 
 
 class EventFileError(ValueError):
@@ -36,8 +50,61 @@ class EventFileError(ValueError):
         )
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe loader that remembers the line of every mapping under ``__line__``."""
+class _LineLoader(yaml.CSafeLoader):
+    """Safe loader (libyaml's parser) that remembers the line of every mapping under ``__line__``.
+
+    It only ever sees files that :func:`_screen` passed: no aliases, tags or deep nesting.
+    """
+
+
+def _screen(text: str) -> None:
+    """Refuse what an event file never needs before anything is built from it.
+
+    An alias repeats a part of the file without its text (3,000 aliases of 3,000 aliases are
+    nine million people in 33 KB), a tag asks for a type, deep nesting exhausts the stack. The
+    check reads libyaml's event stream, which costs milliseconds even for the largest file.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise EventFileError(
+                _(
+                    "aliases (*%(name)s) are not allowed in an event file: write the value out",
+                    name=event.anchor,
+                ),
+                line,
+            )
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            raise EventFileError(
+                _("anchors (&%(name)s) are not allowed in an event file", name=event.anchor), line
+            )
+        if getattr(event, "tag", None) is not None:
+            raise EventFileError(
+                _("tags (%(tag)s) are not allowed in an event file", tag=event.tag), line
+            )
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise EventFileError(
+                    _(
+                        "the file exceeds the maximum nesting depth (%(limit)d levels)",
+                        limit=MAX_DEPTH,
+                    ),
+                    line,
+                )
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
+
+
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
+    """An integer, refused when longer than an event file needs (Python stops at 4,300 digits)."""
+    if len(node.value) > MAX_NUMBER_CHARS:
+        raise EventFileError(
+            _("a number longer than %(limit)d characters", limit=MAX_NUMBER_CHARS),
+            node.start_mark.line + 1,
+        )
+    return loader.construct_yaml_int(node)  # type: ignore[no-any-return]
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
@@ -60,6 +127,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 # Dates and times stay text, so "13:00" is never read as a number of minutes.
 _LineLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -203,7 +271,7 @@ class _Reader:
             raise self.error(_("'%(key)s' must be true or false", key=key), key)
         return value
 
-    def items(self, key: str, *, required: bool = True) -> list[Any]:
+    def items(self, key: str, *, limit: int, required: bool = True) -> list[Any]:
         self.used.add(key)
         value = self.data.get(key)
         if value is None:
@@ -212,6 +280,16 @@ class _Reader:
             return []
         if not isinstance(value, list):
             raise self.error(_("'%(key)s' must be a list", key=key), key)
+        if len(value) > limit:
+            raise self.error(
+                _(
+                    "'%(key)s' lists %(count)d items, more than the %(limit)d allowed",
+                    key=key,
+                    count=len(value),
+                    limit=limit,
+                ),
+                key,
+            )
         return value
 
     def done(self) -> None:
@@ -264,7 +342,9 @@ def _session(data: Any, index: int, parts: dict[str, Any], line: int | None) -> 
             _("%(session)s, person %(number)d", session=reader.where, number=number),
             reader.line_of("people"),
         )
-        for number, item in enumerate(reader.items("people", required=False), start=1)
+        for number, item in enumerate(
+            reader.items("people", limit=MAX_PEOPLE, required=False), start=1
+        )
     )
     spec = SessionSpec(
         code=code,
@@ -308,7 +388,12 @@ def parse_event_yaml(text: str) -> EventSpec:
     """Validate an event file's text; raise :class:`EventFileError` naming the line."""
     if "\x00" in text:
         raise EventFileError(_("the file holds a NUL character"))
+    if len(text) > MAX_FILE_CHARS:
+        raise EventFileError(
+            _("the file is longer than %(limit)d characters", limit=MAX_FILE_CHARS)
+        )
     try:
+        _screen(text)
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -342,7 +427,7 @@ def parse_event_yaml(text: str) -> EventSpec:
     event = _event_fields(event_reader)
 
     parts: dict[str, dict[str, str]] = {}
-    for number, item in enumerate(root.items("parts", required=False), start=1):
+    for number, item in enumerate(root.items("parts", limit=MAX_PARTS, required=False), start=1):
         reader = _Reader(item, _("part %(number)d", number=number), root.line_of("parts"))
         code = reader.text("code", limit=20)
         if code in parts:
@@ -360,7 +445,7 @@ def parse_event_yaml(text: str) -> EventSpec:
         }
         reader.done()
 
-    session_items = root.items("sessions")
+    session_items = root.items("sessions", limit=MAX_SESSIONS)
     sessions = tuple(
         _session(item, number, parts, root.line_of("sessions"))
         for number, item in enumerate(session_items, start=1)
@@ -368,9 +453,17 @@ def parse_event_yaml(text: str) -> EventSpec:
     _unique(
         session_items, sessions, lambda code: _("session code '%(code)s' is used twice", code=code)
     )
+    if sum(len(item.people) for item in sessions) > MAX_PEOPLE_TOTAL:
+        raise EventFileError(
+            _(
+                "the sessions list more than %(limit)d people in all",
+                limit=MAX_PEOPLE_TOTAL,
+            ),
+            root.line_of("sessions"),
+        )
     if not any(item.takes_feedback for item in sessions):
         raise EventFileError(_("no session takes feedback"), root.line_of("sessions"))
-    theme_items = root.items("themes", required=False)
+    theme_items = root.items("themes", limit=MAX_THEMES, required=False)
     themes = tuple(
         _theme(item, number, root.line_of("themes"))
         for number, item in enumerate(theme_items, start=1)
@@ -411,7 +504,7 @@ def _event_fields(reader: _Reader) -> dict[str, Any]:
     except (ZoneInfoNotFoundError, ValueError):
         raise reader.error(_("unknown time zone %(zone)s", zone=repr(zone)), "timezone") from None
     fields["timezone"] = zone
-    hosts = reader.items("hosts", required=False)
+    hosts = reader.items("hosts", limit=MAX_HOSTS, required=False)
     if not all(isinstance(host, str) and 0 < len(host) <= 200 for host in hosts):
         raise reader.error(_("'%(key)s' must be a list of names", key="hosts"), "hosts")
     fields["hosts"] = list(hosts)
