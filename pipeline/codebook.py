@@ -7,7 +7,10 @@ tagged text always says which codebook produced its tags.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,8 @@ LEVEL_CODES = LEVELS
 GROUP_CODES = GROUPS
 AREA_CODES = AREAS
 STRENGTHS = ("strong", "weak")
+# a term needs at least one letter, digit or CJK character to match anything real
+_WORDLIKE = re.compile(r"[^\W_]")
 
 
 class CodebookError(ValueError):
@@ -33,6 +38,35 @@ class Indicator:
 
     pattern: str
     weight: float
+
+
+@dataclass(frozen=True)
+class Addition:
+    """An indicator added to the bundled codebook from outside it (the review overlay).
+
+    Written like a codebook indicator (``*`` gaps, English stemmed); ``weak`` gives it the
+    weak weight. Invalid additions raise :class:`CodebookError` with a message for people.
+    """
+
+    level: str
+    language: str
+    term: str
+    weak: bool = False
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVEL_CODES:
+            raise CodebookError(
+                f"unknown level {self.level!r}: use one of {', '.join(LEVEL_CODES)}"
+            )
+        if self.language not in LANGUAGES:
+            raise CodebookError(
+                f"unknown language {self.language!r}: use one of {', '.join(LANGUAGES)}"
+            )
+        pieces = self.term.split() if isinstance(self.term, str) else []
+        if not pieces or not _WORDLIKE.search(self.term):
+            raise CodebookError("a term needs at least one letter, digit or Chinese character")
+        if pieces[0] == "*" or pieces[-1] == "*":
+            raise CodebookError("a term cannot begin or end with the wildcard *")
 
 
 @dataclass(frozen=True)
@@ -80,10 +114,17 @@ class Codebook:
     negation: dict[str, NegationRules]
     #: English words whose TextBlob polarity is read as neutral (see codebook.yaml)
     neutral_sentiment: frozenset[str] = frozenset()
+    #: indicators added from outside the file (see :class:`Addition`), already merged
+    additions: tuple[Addition, ...] = ()
 
 
-def load_codebook(path: str | Path | None = None) -> Codebook:
-    """Read, validate and freeze a codebook; the default is the bundled one."""
+def load_codebook(path: str | Path | None = None, additions: Iterable[Addition] = ()) -> Codebook:
+    """Read, validate and freeze a codebook (the bundled one by default), with ``additions``
+    merged as extra indicators of their levels.
+
+    The tagger version is "<version>+<hash of the file>", followed by "+<hash of the
+    additions>" when there are any: a change to either re-tags everything at the next run.
+    """
     raw_bytes = Path(path or DEFAULT_PATH).read_bytes()
     try:
         data = yaml.safe_load(raw_bytes)
@@ -98,11 +139,17 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     if not 0 < threshold < 1:
         raise CodebookError("scoring.threshold must be between 0 and 1")
     digest = hashlib.sha256(raw_bytes).hexdigest()[:8]
+    added = unique_additions(additions)
+    levels = _categories(data, "levels", LEVEL_CODES, weights)
+    tagger_version = f"{version}+{digest}"
+    if added:
+        levels = _merge(levels, added, weights)
+        tagger_version += f"+{_additions_digest(added)}"
     return Codebook(
         version=version,
-        tagger_version=f"{version}+{digest}",
+        tagger_version=tagger_version,
         threshold=threshold,
-        levels=_categories(data, "levels", LEVEL_CODES, weights),
+        levels=levels,
         groups=_categories(data, "groups", GROUP_CODES, weights),
         areas=_categories(data, "areas", AREA_CODES, weights),
         shields=_shields(_require(data, "shields", dict)),
@@ -111,7 +158,42 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             for lang in LANGUAGES
         },
         neutral_sentiment=_neutral_sentiment(data.get("sentiment") or {}),
+        additions=added,
     )
+
+
+def unique_additions(additions: Iterable[Addition]) -> tuple[Addition, ...]:
+    """The additions with blanks squeezed, each once, in a fixed order (order never matters)."""
+    found = set()
+    for addition in additions:
+        if not isinstance(addition, Addition):
+            raise CodebookError(f"not a codebook addition: {addition!r}")
+        found.add(replace(addition, term=" ".join(addition.term.split())))
+    return tuple(sorted(found, key=lambda a: (a.level, a.language, a.term, a.weak)))
+
+
+def _merge(
+    levels: tuple[Category, ...], additions: tuple[Addition, ...], weights: dict[str, Any]
+) -> tuple[Category, ...]:
+    """The levels with the additions appended to their indicators."""
+    merged = []
+    for category in levels:
+        indicators = {lang: list(found) for lang, found in category.indicators.items()}
+        for addition in additions:
+            if addition.level == category.code:
+                weight = float(
+                    _require(weights, "weak" if addition.weak else "strong", (int, float))
+                )
+                indicators[addition.language].append(Indicator(addition.term, weight))
+        frozen = {lang: tuple(found) for lang, found in indicators.items()}
+        merged.append(replace(category, indicators=frozen))
+    return tuple(merged)
+
+
+def _additions_digest(additions: tuple[Addition, ...]) -> str:
+    rows = [[a.level, a.language, a.term, a.weak] for a in additions]
+    encoded = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()[:8]
 
 
 def _require(mapping: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:

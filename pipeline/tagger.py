@@ -9,12 +9,13 @@ steps live in their own modules: :mod:`pipeline.tokens` (words), :mod:`pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.codebook import Codebook, load_codebook
+from pipeline.codebook import Addition, Codebook, load_codebook, unique_additions
 from pipeline.matching import (
     SHIELD,
     Matchers,
@@ -29,7 +30,15 @@ from pipeline.scoring import confidence, level_weights, passing
 from pipeline.sentiment import Polarity
 from pipeline.tokens import GAP, ChineseTokens, EnglishTokens, Token, language_of
 
-__all__ = ["TagResult", "Tagger", "default_tagger", "language_of", "tag_text", "tagger_version"]
+__all__ = [
+    "TagResult",
+    "Tagger",
+    "build_tagger",
+    "default_tagger",
+    "language_of",
+    "tag_text",
+    "tagger_version",
+]
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,21 @@ def chinese_terms(book: Codebook) -> list[str]:
 def default_tagger() -> Tagger:
     """The tagger for the bundled codebook, built on first use."""
     return Tagger(load_codebook())
+
+
+@lru_cache(maxsize=4)
+def _tagger_with(additions: tuple[Addition, ...]) -> Tagger:
+    return Tagger(load_codebook(additions=additions))
+
+
+def build_tagger(additions: Iterable[Addition] = ()) -> Tagger:
+    """The tagger for the bundled codebook with ``additions`` (the review overlay) merged.
+
+    Built once per set of additions (their order does not matter); its ``codebook`` has the
+    tagger version to store with its tags.
+    """
+    added = unique_additions(additions)
+    return _tagger_with(added) if added else default_tagger()
 
 
 def tag_text(text: str) -> TagResult:
