@@ -1,6 +1,7 @@
 """Score the tagger against labelled JSONL sets: per-level precision, recall and F1.
 
 Usage: python bench/eval_tagger.py [--file PATH ...] [--errors]
+       python bench/eval_tagger.py --database URL [--event SLUG]
 Without --file the three shipped sets are scored, each on its own and per language:
 - eval_set: the statements the codebook was built on;
 - heldout_set: written blind by someone else, then used to find general gaps (tuned on);
@@ -21,9 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline import tag_text
 from pipeline.codebook import LEVEL_CODES
+from pipeline.quality import Rate
 
 DATA = Path(__file__).resolve().parents[1] / "pipeline" / "data"
-DEFAULT_FILES = tuple(DATA / f"{name}.jsonl" for name in ("eval_set", "heldout_set", "test_set"))
+DEFAULT_FILES = tuple(
+    DATA / f"{name}.jsonl" for name in ("eval_set", "heldout_set", "test_set", "field_set")
+)
+BLIND_FILE = DATA / "field_blind.jsonl"
 
 
 def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -68,7 +73,11 @@ def report(name: str, rows: list[dict], predictions: list) -> None:
     exact = sum(
         set(r["levels"]) == set(p.levels) for r, p in zip(rows, predictions, strict=True)
     ) / len(rows)
-    print(f"levels micro-F1 {micro(levels):.3f}  macro-F1 {macro:.3f}  exact match {exact:.3f}")
+    p, r, _ = f1(*(sum(row[i] for row in levels.values()) for i in range(3)))
+    print(
+        f"levels micro-F1 {micro(levels):.3f}  macro-F1 {macro:.3f}  exact match {exact:.3f}"
+        f"  micro-P {p:.3f}  micro-R {r:.3f}"
+    )
     for kind in ("groups", "areas"):
         codes = {c for r in rows for c in r[kind]} | {
             c for p in predictions for c in getattr(p, kind)
@@ -104,18 +113,80 @@ def evaluate(path: Path, errors: bool = False) -> None:
                 )
 
 
+def _rate(rate: Rate) -> str:
+    """A share with its counts and Wilson's 95% interval, or a dash when there is none."""
+    if not rate.total:
+        return f"{'-':>7} {'0/0':>9} {'':>13}"
+    low, high = rate.interval
+    return f"{rate.value:7.3f} {f'{rate.hits}/{rate.total}':>9} [{low:.2f}, {high:.2f}]"
+
+
+def evaluate_database(url: str, slug: str | None) -> int:
+    """Score the machine against the reviews stored in a database, as the console does."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from survey_app.admin.quality import quality_report
+    from survey_db.engine import make_engine, session_factory
+    from survey_db.models import Event
+
+    try:
+        engine = make_engine(url)
+    except SQLAlchemyError as error:
+        print(f"cannot use that database URL: {error}", file=sys.stderr)
+        return 2
+    try:
+        with session_factory(engine)() as db:
+            event = None
+            if slug is not None:
+                event = db.scalar(select(Event).where(Event.slug == slug))
+                if event is None:
+                    print(f"no event '{slug}' in that database", file=sys.stderr)
+                    return 2
+            report = quality_report(db, event)
+    except SQLAlchemyError as error:
+        print(f"cannot read the reviews: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(
+        f"== reviews in {slug or 'all events'}: {report.compared} reviewed answers compared, "
+        f"{report.unreviewed} with text not reviewed"
+    )
+    print(
+        f"{'level':<16}{'precision':>9} {'counts':>9} {'95% interval':>13}"
+        f"{'recall':>9} {'counts':>9} {'95% interval':>13}"
+    )
+    for row in (*report.levels, report.pooled):
+        print(f"{row.level:<16}{_rate(row.precision)}  {_rate(row.recall)}")
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--file",
         type=Path,
         action="append",
-        help="a labelled JSONL set (repeatable); default: both shipped sets",
+        help="a labelled JSONL set (repeatable); default: the shipped sets",
+    )
+    parser.add_argument(
+        "--blind", action="store_true", help="also score field_blind (once, at the end)"
     )
     parser.add_argument("--errors", action="store_true", help="list the texts whose levels differ")
+    parser.add_argument(
+        "--database", metavar="URL", help="score against the reviews stored in this database"
+    )
+    parser.add_argument("--event", metavar="SLUG", help="with --database: one event only")
     args = parser.parse_args()
+    if args.event and not args.database:
+        parser.error("--event needs --database")
+    if args.database:
+        sys.exit(evaluate_database(args.database, args.event))
     for path in args.file or DEFAULT_FILES:
-        evaluate(path, args.errors)
+        evaluate(path, args.errors and path != BLIND_FILE)
+    if args.blind:
+        evaluate(BLIND_FILE)
 
 
 if __name__ == "__main__":
