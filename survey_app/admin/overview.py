@@ -22,6 +22,7 @@ from ..i18n import current_language
 from ..texts import gettext as _
 from . import bp, charts, queries
 from .access import event_or_404
+from .tag_now import run_context
 
 #: Seconds between two refreshes of the figures by the page's script.
 LIVE_EVERY = 30
@@ -97,7 +98,6 @@ def overview_figures(event: Event) -> dict[str, Any]:
         "reviewed": reviewed,
         "inputs": inputs,
         "not_counted": queries.not_counted(db, event),
-        "run": queries.latest_run(db),
         "figures": figures,
     }
 
@@ -112,6 +112,7 @@ def event_overview(slug: str) -> ResponseReturnValue:
         active="admin.event_overview",
         live_every=LIVE_EVERY,
         **overview_figures(event),
+        **run_context(event),
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from survey_db import counting
-from survey_db.models import AgendaSession, Event, PipelineRun, Response, ResponseTag, Theme
+from survey_db.models import AgendaSession, Event, Response, ResponseTag, Theme
 from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
 
 #: Rows per page of the response list and the review queue.
@@ -229,11 +229,6 @@ def inputs_reviewed(db: Session, event: Event) -> tuple[int, int]:
         .where(Response.event_id == event.id, _ACTIVE, Response.kind == "input")
     ).one()
     return reviewed or 0, total or 0
-
-
-def latest_run(db: Session) -> PipelineRun | None:
-    """The most recent run of the tagging job, if any."""
-    return db.scalar(select(PipelineRun).order_by(PipelineRun.started_at.desc()).limit(1))
 
 
 @dataclass(frozen=True)
