@@ -8,7 +8,7 @@ an event holds. Only active responses count.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -17,7 +17,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from survey_db.counting import codes_of, levels_of
-from survey_db.models import AgendaSession, Event, PipelineRun, Response, ResponseTag, Theme
+from survey_db.models import (
+    AgendaSession,
+    Event,
+    Organiser,
+    PipelineRun,
+    Response,
+    ResponseTag,
+    Theme,
+    organiser_events,
+)
 from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, LEVELS, RATING_FIELDS
 
 #: Rows fetched from the database per round trip on the streaming queries.
@@ -361,10 +370,55 @@ class SeriesRow(NamedTuple):
     level_shares: dict[str, float | None]
 
 
-def series_rows(db: Session, event: Event, lang: str) -> list[SeriesRow]:
-    """Headline figures of every event of the event's series, oldest first."""
+def compared_events(event: Event, visible_event_ids: Collection[int] | None) -> list[Event]:
+    """The events of ``event``'s series a workbook compares, oldest first.
+
+    The rule: the event itself, and the others of its series that are not drafts and that
+    the reader may see (``visible_event_ids``; None for a reader who sees every event).
+    """
+    return [
+        member
+        for member in event.series.events
+        if member.id == event.id
+        or (
+            member.status != "draft"
+            and (visible_event_ids is None or member.id in visible_event_ids)
+        )
+    ]
+
+
+def events_every_organiser_sees(db: Session, event: Event) -> set[int]:
+    """Ids of the events every organiser of ``event`` may see: what its nightly file compares.
+
+    The nightly file is one file for all of the event's organisers, so it shows only what
+    each of them could download anyway. Admins see every event and do not narrow it; with
+    no other organiser it shows the event alone (an organiser given it later sees no more).
+    """
+    limited = db.scalars(
+        select(Organiser.id)
+        .join(organiser_events, organiser_events.c.organiser_id == Organiser.id)
+        .where(organiser_events.c.event_id == event.id, Organiser.is_admin.is_(False))
+    ).all()
+    owned = [
+        set(
+            db.scalars(
+                select(organiser_events.c.event_id).where(organiser_events.c.organiser_id == ident)
+            )
+        )
+        for ident in limited
+    ]
+    return set.intersection(*owned) if owned else {event.id}
+
+
+def series_rows(
+    db: Session, event: Event, lang: str, visible_event_ids: Collection[int] | None = None
+) -> list[SeriesRow]:
+    """Headline figures of the events of the series the reader may compare, oldest first.
+
+    See :func:`compared_events` for which: never a draft, never an event the reader may not see.
+    """
     rows = []
-    for member in event.series.events:
+    for member in compared_events(event, visible_event_ids):
         kind_counts = dict(
             db.execute(
                 select(Response.kind, func.count())

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from survey_db.models import Event, Response, ResponseTag, utcnow
 
+from . import data
 from .atomic import replacing
 from .summary import build_summary
 
@@ -88,7 +89,9 @@ def _write_due(
         if fingerprint == _read_fingerprint(folder):
             continue
         path = folder / f"summary-{utcnow():%Y%m%dT%H%M%SZ}.xlsx"
-        build_summary(db, event, path, lang=lang, pace=pace)
+        # One file for all the event's organisers: it compares what each of them may see.
+        shown = data.events_every_organiser_sees(db, event)
+        build_summary(db, event, path, lang=lang, pace=pace, visible_event_ids=shown)
         # Written after the workbook: a crash in between only means one extra file next time.
         with replacing(folder / FINGERPRINT_FILE) as temporary:
             temporary.write_text(json.dumps(fingerprint, indent=2), "utf-8")

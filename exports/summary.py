@@ -10,7 +10,7 @@ unstyled cell is the cheapest one to write.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -342,8 +342,8 @@ def write_topics(book: Book) -> None:
     sheet.table("TopicAnswers", headers, rows, ["plain", "plain", "text"])
 
 
-def write_series(book: Book) -> None:
-    """The headline figures of every event of the series, side by side."""
+def write_series(book: Book, compared: list[data.SeriesRow]) -> None:
+    """The headline figures of the events of the series the reader may compare, side by side."""
     text = book.labels
     sheet = book.sheet("sheet_series", (60, 12, 12, 12, 12, 14, 14, 14, *([14] * len(LEVELS))))
     headers = [text["event"], text["date"], text["responses"], text["feedback"], text["inputs"]]
@@ -361,7 +361,7 @@ def write_series(book: Book) -> None:
             r.tagged_inputs,
             *(r.level_shares[level] for level in LEVELS),
         )
-        for r in data.series_rows(book.db, book.event, text.lang)
+        for r in compared
     )
     styles = ["text", "plain", "plain", "plain", "plain", "decimal", "percent", "plain"]
     sheet.table("Series", headers, rows, styles + ["percent"] * len(LEVELS))
@@ -399,12 +399,15 @@ def build_summary(
     *,
     lang: str = "en",
     pace: Callable[[], None] | None = None,
+    visible_event_ids: Collection[int] | None = None,
 ) -> Path:
     """Write the summary workbook of ``event`` to ``path`` atomically and return the path.
 
     The file appears complete or not at all: it is written beside ``path`` under a temporary
     name and renamed into place. ``lang`` (``en`` or ``zh``) picks the labels and titles;
     ``pace``, if given, is called after every row (the nightly job pauses in it under load).
+    The Series sheet compares only events the reader may see (``visible_event_ids``; None
+    for an admin) and never a draft (:func:`exports.data.compared_events`).
     """
     event = session.get(Event, event.id) or event
     book = Book(session, event, lang, pace)
@@ -412,8 +415,9 @@ def build_summary(
         for write in (write_overview, write_ratings, write_comments, write_inputs, write_matrix):
             write(book)
         write_topics(book)
-        if book.facts.series_size > 1:
-            write_series(book)
+        compared = data.series_rows(session, event, lang, visible_event_ids)
+        if len(compared) > 1:
+            write_series(book, compared)
         write_method(book)
         target = Path(path)
         with replacing(target) as temporary:

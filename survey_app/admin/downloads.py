@@ -94,7 +94,10 @@ def download_summary(slug: str) -> ResponseReturnValue:
     elif tags == "failed":
         flash(_("Tagging failed, so the summary was built from the tags already there."), "error")
     response = _send_built(
-        lambda path: build_summary(db, event, path, lang=lang), f"{slug}-summary.xlsx"
+        lambda path: build_summary(
+            db, event, path, lang=lang, visible_event_ids=organiser().visible_event_ids()
+        ),
+        f"{slug}-summary.xlsx",
     )
     response.headers["X-Tags-Status"] = tags
     _audit(db, event, "summary", lang=lang, tags=tags)

@@ -6,11 +6,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from survey_db.models import Event, Response
 
 from ..db import begin_write, get_session, reads_first
-from ..events import EventFileError, apply_event
+from ..events import EventFileError, EventSpec, apply_event, series_events_touched, series_refusal
 from ..i18n import current_language
 from ..qr import public_url, qr_svg, short_link
 from ..texts import gettext as _
@@ -63,6 +64,21 @@ def _record_refused(form: EventUploadForm, event: Event | None = None) -> None:
     )
 
 
+def _record_series_change(db: Session, spec: EventSpec, touched: set[int], source: Event) -> None:
+    """Note a series' new title or members under every event it touches (and the file's own)."""
+    ids = touched | {source.id}
+    for member in db.scalars(select(Event).where(Event.id.in_(ids)).order_by(Event.id)):
+        audit.record(
+            db,
+            "series_changed",
+            organiser=organiser(),
+            event=member,
+            series=spec.series["slug"],
+            title_en=spec.series["title_en"],
+            source=source.slug,
+        )
+
+
 # Both uploads read and check the whole file before the write transaction opens
 # (``reads_first``, then ``begin_write``): on SQLite that lock stops every other writer.
 
@@ -77,10 +93,13 @@ def upload_event() -> ResponseReturnValue:
         _record_refused(form)
         return _render_home(form), 400
     db = get_session()
+    touched = series_events_touched(db, form.spec)
     begin_write(db)
     changes = apply_event(db, form.spec)
     event = db.scalar(select(Event).where(Event.slug == form.spec.event["slug"]))
     audit.record(db, "event_loaded", organiser=organiser(), event=event, changes=changes)
+    if touched:
+        _record_series_change(db, form.spec, touched, event)
     db.commit()
     flash(_("The event was created as a draft. Open it for answers when it is ready."))
     return redirect(url_for("admin.event_settings", slug=event.slug))
@@ -110,9 +129,14 @@ def event_settings(slug: str) -> ResponseReturnValue:
         _record_refused(form, event)
         return _render_settings(event, form), 400
     db = get_session()
+    touched = series_events_touched(db, form.spec)
+    if touched and not organiser().is_admin:
+        form.file.errors.append(_("The file was not loaded: %(error)s", error=series_refusal()))
+        _record_refused(form, event)
+        return _render_settings(event, form), 400
     begin_write(db)
     try:
-        changes = apply_event(db, form.spec)
+        changes = apply_event(db, form.spec, may_change_series=organiser().is_admin)
     except EventFileError as error:
         db.rollback()
         form.file.errors.append(_("The file was not loaded: %(error)s", error=str(error)))
@@ -120,6 +144,8 @@ def event_settings(slug: str) -> ResponseReturnValue:
         return _render_settings(event, form), 400
     if changes:
         audit.record(db, "event_loaded", organiser=organiser(), event=event, changes=changes)
+    if touched:
+        _record_series_change(db, form.spec, touched, event)
     db.commit()
     # The list of changes can be long, too long for a flashed message in the cookie, so
     # the page shows it directly; posting the same file again changes nothing.

@@ -17,7 +17,23 @@ from survey_db.models import AgendaSession, Event, Response, Series, SessionPers
 from ..texts import gettext as _
 from .schema import EventFileError, EventSpec, PersonSpec, parse_event_yaml
 
-__all__ = ["EventFileError", "EventSpec", "apply_event", "parse_event_yaml"]
+__all__ = [
+    "EventFileError",
+    "EventSpec",
+    "apply_event",
+    "parse_event_yaml",
+    "series_events_touched",
+    "series_refusal",
+]
+
+
+def series_refusal() -> str:
+    """The message for an organiser's file that would change the series."""
+    return _(
+        "only an admin may rename the series or move an event to another series: "
+        "keep the file's series section as it is"
+    )
+
 
 _PERSON_KEYS = ("position", *(spec_field.name for spec_field in fields(PersonSpec)))
 
@@ -47,12 +63,38 @@ def _responses_to(db: Session, column: Any, ident: int) -> int:
     return db.scalar(select(func.count()).select_from(Response).where(column == ident)) or 0
 
 
-def apply_event(db: Session, spec: EventSpec, *, status: str | None = None) -> list[str]:
+def series_events_touched(db: Session, spec: EventSpec) -> set[int]:
+    """Ids of the events whose series the file changes, or none if it leaves the series alone.
+
+    A series is shared: renaming it changes every event's workbooks, and moving an event
+    between series changes what both series compare. Only admins may do either.
+    """
+    series = db.scalar(select(Series).where(Series.slug == spec.series["slug"]))
+    event = db.scalar(select(Event).where(Event.slug == spec.event["slug"]))
+    touched: set[int] = set()
+    if series is not None and any(
+        getattr(series, key) != value for key, value in spec.series.items()
+    ):
+        touched |= {member.id for member in series.events}
+    if event is not None and (series is None or event.series_id != series.id):
+        touched |= {member.id for member in event.series.events}
+        touched |= {member.id for member in series.events} if series is not None else set()
+    elif event is None and series is not None:
+        touched |= {member.id for member in series.events}
+    return touched
+
+
+def apply_event(
+    db: Session, spec: EventSpec, *, status: str | None = None, may_change_series: bool = True
+) -> list[str]:
     """Create or update the event of ``spec``; return a line per change (empty if none).
 
     A session or theme that already holds responses is never deleted: the file is refused.
-    The caller commits.
+    Without ``may_change_series`` (an organiser who is not an admin) a file that renames
+    the series or moves the event to another series is refused. The caller commits.
     """
+    if not may_change_series and series_events_touched(db, spec):
+        raise EventFileError(series_refusal())
     changes: list[str] = []
     series = db.scalar(select(Series).where(Series.slug == spec.series["slug"]))
     if series is None:

@@ -49,6 +49,10 @@ class Organiser(UserMixin, Base):
         """Session id: changes when the password is reset, logging out other sessions."""
         return f"{self.id}:{self.session_generation}"
 
+    def visible_event_ids(self) -> set[int] | None:
+        """Ids of the events this organiser may see, or None for an admin (every event)."""
+        return None if self.is_admin else {own.id for own in self.events}
+
     def can_see(self, event: Event) -> bool:
         """Admins see all events, an organiser only those given to them."""
         return self.is_admin or any(own.id == event.id for own in self.events)
