@@ -374,7 +374,7 @@ def write_method(book: Book) -> None:
     codebook = load_codebook()
     sheet.heading(text["method_levels"])
     rows = (
-        (getattr(level, f"label_{text.lang}"), getattr(level, f"definition_{text.lang}"))
+        (text.code(level.code), getattr(level, f"definition_{text.lang}"))
         for level in codebook.levels
     )
     sheet.table("Levels", [text["level"], text["definition"]], rows, ["text", "text"])

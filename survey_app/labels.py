@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from flask import has_request_context
 from flask_babel.speaklater import LazyString
 from wtforms.fields.choices import SelectChoice
+
+from exports.labels import CODES
+from survey_db.models import vocabulary
 
 from .texts import lazy_gettext as _l
 
@@ -21,34 +25,22 @@ ATTENDANCE: dict[str, LazyString] = {
     "online": _l("Online (Zoom)"),
 }
 
-GROUPS: dict[str, LazyString] = {
-    "women": _l("Women"),
-    "informal_workers": _l("Workers in the informal economy"),
-    "flexible_gig_workers": _l("Flexible and gig workers"),
-    "migrant_workers": _l("Migrant workers"),
-    "children": _l("Children"),
-    "older_persons": _l("Older persons"),
-    "persons_with_disabilities": _l("Persons with disabilities"),
-    "poor_households": _l("Poor households"),
-}
 
-AREAS: dict[str, LazyString] = {
-    "health": _l("Health protection"),
-    "employment_injury": _l("Employment injury"),
-    "unemployment": _l("Unemployment protection"),
-    "employment_retention": _l("Employment retention"),
-    "social_assistance": _l("Social assistance"),
-    "pensions": _l("Pensions"),
-    "digital_delivery": _l("Digital delivery"),
-    "financing": _l("Financing"),
-}
+def _worded(code: str) -> str:
+    """The name of a level, group or area in the request's language, from the one wording."""
+    from .i18n import current_language  # i18n imports this module
 
-LEVELS: dict[str, LazyString] = {
-    "virus": _l("Direct impact of the virus"),
-    "containment": _l("Impact of the containment measures"),
-    "economic_crisis": _l("Impact of the economic crisis"),
-    "stimulus": _l("Impact of the economic stimulus package"),
-}
+    return CODES[current_language() if has_request_context() else "en"][code]
+
+
+def _worded_once(codes: tuple[str, ...]) -> dict[str, LazyString]:
+    """Lazy names of ``codes`` as ``exports/labels.py`` words them (web and workbooks alike)."""
+    return {code: LazyString(_worded, code) for code in codes}
+
+
+GROUPS = _worded_once(vocabulary.GROUPS)
+AREAS = _worded_once(vocabulary.AREAS)
+LEVELS = _worded_once(vocabulary.LEVELS)
 
 RATINGS: dict[str, LazyString] = {
     "overall": _l("Overall"),

@@ -201,7 +201,7 @@ def test_labels_are_complete_in_both_languages() -> None:
     for lang in ("en", "zh"):
         assert set(vocabulary) <= CODES[lang].keys()
         assert all(text.strip() for text in TEXTS[lang].values())
-    assert Labels("zh").code("virus") == "病毒"
+    assert Labels("zh").code("virus") == "病毒的直接影响"
     with pytest.raises(ValueError):
         Labels("fr")
 

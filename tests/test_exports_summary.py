@@ -29,6 +29,7 @@ TABLE_NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]*$")
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 INJECTIONS = ["=1+1", "+SUM(A1)", "-2", "@cmd", "\t=x", " =x", "＝1+1", '=HYPERLINK("http://x")']
 ODD_VALUES = ["#N/A", "#DIV/0!", "TRUE", "1e5"]
+VIRUS, CRISIS, STIMULUS = (CODES["en"][code] for code in ("virus", "economic_crisis", "stimulus"))
 
 
 @pytest.fixture
@@ -255,7 +256,7 @@ def test_comments_policy_inputs_and_names(db: Session, filled: dict, tmp_path: P
         text.replace("\x01", "\u2401") for text in expected
     )
     by_text = {row["Comment"]: row for row in comments}
-    assert by_text["Clear =1+1"]["Impact levels"] == "Virus"
+    assert by_text["Clear =1+1"]["Impact levels"] == "Direct impact of the virus"
     assert by_text["Clear =1+1"]["Sentiment"] == 0.5
     assert by_text["More time"]["Name"] == "Li Wei"
     assert by_text["More time"]["Organisation"] == "MOHRSS"
@@ -263,20 +264,20 @@ def test_comments_policy_inputs_and_names(db: Session, filled: dict, tmp_path: P
     inputs = {row["Text"]: row for row in table_rows(book["Policy inputs"], "Inputs")}
     assert set(inputs) == {"Wage subsidies helped =SUM(A1)", "#N/A", "Lockdown cut income", "TRUE"}
     subsidies = inputs["Wage subsidies helped =SUM(A1)"]
-    assert subsidies["Groups (counted)"] == "Informal workers, Women"
-    assert subsidies["Stimulus"] == "machine" and subsidies["Virus"] is None
-    assert subsidies["Evidence"] == "Stimulus: word of stimulus"
+    assert subsidies["Groups (counted)"] == "Workers in the informal economy, Women"
+    assert subsidies[STIMULUS] == "machine" and subsidies[VIRUS] is None
+    assert subsidies["Evidence"] == f"{STIMULUS}: word of stimulus"
     assert subsidies["Reviewed by an organiser"] == "no"
     reviewed = inputs["#N/A"]
-    assert reviewed["Virus"] == "added by a person"
-    assert reviewed["Economic crisis"] == "confirmed by a person"
+    assert reviewed[VIRUS] == "added by a person"
+    assert reviewed[CRISIS] == "confirmed by a person"
     assert reviewed["Groups (counted)"] == "Older persons"
     assert reviewed["Tags by"] == "changed by a person"
     lockdown = inputs["Lockdown cut income"]
-    assert lockdown["Economic crisis"] == "removed by a person"
+    assert lockdown[CRISIS] == "removed by a person"
     assert lockdown["Groups (counted)"] == "Migrant workers"
-    assert lockdown["Areas (counted)"] == "Unemployment"
-    assert inputs["TRUE"]["Virus"] is None and inputs["TRUE"]["Tags by"] is None
+    assert lockdown["Areas (counted)"] == "Unemployment protection"
+    assert inputs["TRUE"][VIRUS] is None and inputs["TRUE"]["Tags by"] is None
 
 
 def test_text_cells_are_safe_strings(db: Session, event: Event, tmp_path: Path) -> None:
@@ -340,8 +341,8 @@ def test_impact_matrix_counts(db: Session, filled: dict, tmp_path: Path) -> None
             assert row[CODES["en"][level]] == count, (key, level)
             share = row[f"Share {CODES['en'][level]}"]
             assert share == (pytest.approx(count / tagged[key]) if tagged.get(key) else None)
-    assert by_value[("Group", "Women")]["Stimulus"] == 1
-    assert by_value[("Group", "Older persons")]["Virus"] == 1
+    assert by_value[("Group", "Women")][STIMULUS] == 1
+    assert by_value[("Group", "Older persons")][VIRUS] == 1
     assert book["Impact matrix"]._charts
 
 
@@ -417,7 +418,7 @@ def test_series_sheet_when_the_series_has_two_events(
     overall = [r.overall for r in active if r.kind == "feedback"]
     assert first["Mean overall rating"] == pytest.approx(statistics.mean(overall))
     assert first["Tagged responses"] == 3
-    assert first["Inputs tagged Economic crisis"] == pytest.approx(1 / 3)
+    assert first[f"Inputs tagged {CRISIS}"] == pytest.approx(1 / 3)
     assert rows[1]["Responses"] == 0 and rows[1]["Mean overall rating"] is None
     assert db.scalar(select(Event).where(Event.slug == "2021-follow-up")) is not None
 
