@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from io import BytesIO
 
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 
 from survey_app.db import get_session
 from survey_db.models import Event, Response
@@ -16,7 +18,7 @@ from .conftest import FIRST_SLUG
 
 def row_ids(html: str) -> set[int]:
     """The response ids listed on a response-list page."""
-    return {int(found) for found in re.findall(r'/responses/(\d+)"', html)}
+    return {int(found) for found in re.findall(r'/responses/(\d+)[?"]', html)}
 
 
 def listed(client: FlaskClient, **args: str) -> set[int]:
@@ -181,3 +183,99 @@ def test_detail_shows_text_versions_tags_and_evidence(app: Flask, organiser_clie
         r"<input checked id=\"levels-\d\" name=\"levels\" type=\"checkbox\" value=\"stimulus\"",
         page,
     )
+
+
+def test_filters_by_stakeholder_and_channel_and_counted(app: Flask, organiser_client: FlaskClient):
+    government = add_response(app, FIRST_SLUG, stakeholder="government")
+    paper = add_response(app, FIRST_SLUG, channel="paper", stakeholder="academia")
+    demo = add_response(app, FIRST_SLUG, channel="demo")
+    ratings_only = add_response(app, FIRST_SLUG, kind="feedback")
+    spam = add_response(app, FIRST_SLUG, status="spam")
+    assert listed(organiser_client, stakeholder="government") == {government}
+    assert listed(organiser_client, channel="paper") == {paper}
+    assert listed(organiser_client, channel="demo", stakeholder="government") == set()
+    assert listed(organiser_client, counted="yes") == {government, paper}
+    assert listed(organiser_client, counted="demo") == {government, paper, demo}
+    assert {ratings_only, spam}.isdisjoint(listed(organiser_client, counted="demo"))
+
+
+def test_filters_in_use_show_as_removable_links_and_bad_values_find_nothing(
+    app: Flask, organiser_client: FlaskClient
+):
+    add_response(app, FIRST_SLUG, stakeholder="government", text="Cash transfers for all")
+    url = f"/admin/e/{FIRST_SLUG}/responses"
+    page = organiser_client.get(url, query_string={"stakeholder": "government", "q": "cash"})
+    html = page.get_data(as_text=True)
+    chips = dict(re.findall(r'<a href="([^"]+)" data-filter="(\w+)"', html))
+    assert set(chips.values()) == {"stakeholder", "q"}
+    assert f"{url}?q=cash" in chips and f"{url}?stakeholder=government" in chips
+    assert "From: Government" in html and "“cash”" in html
+    assert "1 response found." in html
+    odd = organiser_client.get(url, query_string={"level": "aliens", "reviewed": "maybe"})
+    assert odd.status_code == 200 and "0 responses found." in odd.get_data(as_text=True)
+
+
+def test_the_list_marks_each_answers_evidence_in_its_text(
+    app: Flask, organiser_client: FlaskClient
+):
+    long_start = "Background words. " * 20
+    add_response(
+        app,
+        FIRST_SLUG,
+        text=f"{long_start}Wage subsidies <kept> WORKERS in jobs during the lockdown.",
+        tags={
+            "machine_levels": ["stimulus", "containment"],
+            "machine_evidence": {"stimulus": ["wage subsidies"], "containment": ["lockdown"]},
+        },
+    )
+    html = organiser_client.get(f"/admin/e/{FIRST_SLUG}/responses").get_data(as_text=True)
+    assert '<mark class="stimulus">Wage subsidies</mark> &lt;kept&gt; WORKERS' in html
+    assert '<mark class="containment">lockdown</mark>' in html
+    assert "…" in html  # cut before the first evidence, far into the text
+
+
+def test_an_answers_page_keeps_the_filters_for_previous_and_next(
+    app: Flask, organiser_client: FlaskClient
+):
+    ids = [add_response(app, FIRST_SLUG, stakeholder="government") for _ in range(3)]
+    add_response(app, FIRST_SLUG, stakeholder="academia")  # between, filtered out
+    ids.append(add_response(app, FIRST_SLUG, stakeholder="government"))
+    newest_first = sorted(ids, reverse=True)
+    base = f"/admin/e/{FIRST_SLUG}/responses"
+    html = organiser_client.get(f"{base}/{newest_first[0]}?stakeholder=government").get_data(
+        as_text=True
+    )
+    assert 'rel="prev"' not in html
+    assert f'rel="next" href="{base}/{newest_first[1]}?stakeholder=government"' in html
+    html = organiser_client.get(f"{base}/{newest_first[1]}?stakeholder=government").get_data(
+        as_text=True
+    )
+    assert f'rel="prev" href="{base}/{newest_first[0]}?stakeholder=government"' in html
+    assert f'rel="next" href="{base}/{newest_first[2]}?stakeholder=government"' in html
+    assert f'href="{base}?stakeholder=government">Back to the list' in html
+    html = organiser_client.get(f"{base}/{newest_first[-1]}?stakeholder=government").get_data(
+        as_text=True
+    )
+    assert 'rel="next"' not in html
+
+
+def test_the_filtered_list_downloads_as_a_workbook_of_its_answers_only(
+    app: Flask, organiser_client: FlaskClient
+):
+    chosen = add_response(app, FIRST_SLUG, stakeholder="government", text="=HYPERLINK(1)")
+    add_response(app, FIRST_SLUG, stakeholder="academia")
+    page = organiser_client.get(f"/admin/e/{FIRST_SLUG}/responses?stakeholder=government")
+    link = f"/admin/e/{FIRST_SLUG}/responses/filtered.xlsx?stakeholder=government"
+    assert f'href="{link}"' in page.get_data(as_text=True)
+    answer = organiser_client.get(link)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    sheet = load_workbook(BytesIO(answer.data)).worksheets[0]
+    rows = [[cell for cell in row] for row in sheet.iter_rows()]
+    header = next(index for index, row in enumerate(rows) if row[0].value == "id")
+    body = [row for row in rows[header + 1 :] if row[0].value is not None]
+    assert [row[0].value for row in body] == [chosen]
+    text = [cell.value for cell in rows[header]].index("text")
+    assert body[0][text].value == "=HYPERLINK(1)" and body[0][text].data_type == "s"

@@ -91,10 +91,10 @@ def test_a_second_press_while_a_run_works_says_so_and_starts_nothing(
     app: Flask, organiser_client: FlaskClient
 ):
     with app.app_context(), pipeline_lock(app.extensions["survey_db"]["engine"]):
-        status, location, _seconds = press(organiser_client)
-    assert status == 302 and location.endswith(OVERVIEW)
+        status, location, _seconds = press(organiser_client, "levels")
+    assert status == 302 and location.endswith(f"/admin/e/{FIRST_SLUG}/levels")
     assert not Path(app.instance_path, PID_NAME).exists() and runs(app) == []
-    page = organiser_client.get(OVERVIEW).get_data(as_text=True)
+    page = organiser_client.get(location).get_data(as_text=True)
     assert "A tagging run is already working" in page
     with app.app_context():
         assert get_session().scalars(select(AuditEntry.action)).all().count("tag_now") == 0

@@ -7,3 +7,4 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from . import audit_views, auth, downloads, events, overview, paper, responses, review, runs  # noqa: E402,F401  # noqa: E402,F401
 from . import quality  # noqa: E402,F401
 from . import tag_now  # noqa: E402,F401
+from . import levels  # noqa: E402,F401

@@ -34,9 +34,14 @@ class Filters:
     theme: str = ""
     level: str = ""
     group: str = ""
+    stakeholder: str = ""
     language: str = ""
+    channel: str = ""
     reviewed: str = ""
     status: str = ""
+    #: ``yes``: only answers the level figures count (active, with text, demo left out);
+    #: ``demo``: the same with demo answers (the levels page's links send it).
+    counted: str = ""
     q: str = ""
 
     @classmethod
@@ -47,6 +52,10 @@ class Filters:
     def as_args(self) -> dict[str, str]:
         """The filters that are set, for links to other pages of the same list."""
         return {name: value for name, value in vars(self).items() if value}
+
+    def without(self, name: str) -> dict[str, str]:
+        """The filters that are set, but ``name``: the link that removes one filter."""
+        return {key: value for key, value in self.as_args().items() if key != name}
 
 
 @dataclass(frozen=True)
@@ -93,8 +102,14 @@ def filtered(event: Event, filters: Filters) -> Select[Any]:
         query = query.where(counting.has_level(filters.level))
     if filters.group:
         query = query.where(counting.has_group(filters.group))
+    if filters.stakeholder:
+        query = query.where(Response.stakeholder == filters.stakeholder)
     if filters.language:
         query = query.where(text_language() == filters.language)
+    if filters.channel:
+        query = query.where(Response.channel == filters.channel)
+    if filters.counted:
+        query = query.where(counting.counted(filters.counted == "demo"), has_text())
     if filters.reviewed == "yes":
         query = query.where(_REVIEWED)
     elif filters.reviewed == "no":

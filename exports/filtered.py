@@ -1,0 +1,41 @@
+"""The console's filtered list of responses as a workbook: the raw export's rows, fewer of them.
+
+The console decides which responses (its filters are SQL over the views' query string); this
+module only writes them, with the raw workbook's columns, cells and book. The rows are those
+of :func:`exports.raw.raw_rows`, streamed in id order and kept when their id is chosen, so
+both workbooks always show a response alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from survey_db.models import Event
+
+from .atomic import replacing
+
+# The raw workbook's own column styles, so both show a column alike.
+from .raw import _TEXT_COLUMNS, HEADERS, _styles, raw_rows
+from .summary import TITLE_ROWS, Book, Sheet
+
+
+def filtered_rows(db: Session, event: Event, ids: Collection[int]) -> Iterator[tuple[Any, ...]]:
+    """The raw rows of the responses of ``event`` whose id is in ``ids``, by id."""
+    position = HEADERS.index("id")
+    return (row for row in raw_rows(db, event) if row[position] in ids)
+
+
+def build_filtered(db: Session, event: Event, ids: Collection[int], path: str | Path) -> Path:
+    """Write the chosen responses of ``event`` to ``path`` atomically and return the path."""
+    book = Book(db, event, "en")
+    widths = [40 if name in _TEXT_COLUMNS else 14 for name in HEADERS]
+    sheet = Sheet(book, "Responses", widths, f"B{TITLE_ROWS + 2}")
+    sheet.table("Responses", HEADERS, filtered_rows(db, event, ids), _styles())
+    target = Path(path)
+    with replacing(target) as temporary:
+        book.workbook.save(temporary)
+    return target
