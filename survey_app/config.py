@@ -48,6 +48,11 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": True,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        # A console session ends after this long without a request, and this long after
+        # signing in whatever happens; signing out, a password reset or disabling the
+        # account end every session of the account at once (see extensions.py).
+        "SESSION_IDLE_SECONDS": 60 * int(env.get("SURVEY_SESSION_IDLE_MINUTES", "60")),
+        "SESSION_MAX_SECONDS": 3600 * int(env.get("SURVEY_SESSION_MAX_HOURS", "12")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production or _bool(env.get("SURVEY_SECURE_COOKIES")),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request, session
+import time
+
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -43,6 +45,37 @@ def select_locale() -> str:
 
 babel = Babel()
 
+#: How often the session's last-seen time is written back (each write resends the cookie).
+SEEN_RESOLUTION = 60
+
+
+def start_console_session() -> None:
+    """Stamp a new console session: it ends after its lifetime or when left idle."""
+    now = int(time.time())
+    session["signed_in_at"] = now
+    session["seen_at"] = now
+
+
+def console_session_is_current() -> bool:
+    """Whether the session is within its absolute lifetime and idle timeout; note this visit.
+
+    Both times are in the signed cookie, so an old copy of the cookie carries its old
+    times and is refused once they are past, whatever the browser does with it.
+    """
+    now = int(time.time())
+    signed_in, seen = session.get("signed_in_at"), session.get("seen_at")
+    if not isinstance(signed_in, int) or not isinstance(seen, int):
+        return False
+    config = current_app.config
+    if (
+        now - signed_in > config["SESSION_MAX_SECONDS"]
+        or now - seen > config["SESSION_IDLE_SECONDS"]
+    ):
+        return False
+    if now - seen >= SEEN_RESOLUTION:
+        session["seen_at"] = now
+    return True
+
 
 def init_login(app_login: LoginManager) -> None:
     """Configure where sign-in sends people and how sessions find their organiser."""
@@ -63,7 +96,7 @@ def init_login(app_login: LoginManager) -> None:
         found = get_session().get(Organiser, int(ident))
         if found is None or found.session_generation != int(generation) or not found.enabled:
             return None
-        return found
+        return found if console_session_is_current() else None
 
 
 init_login(login_manager)
