@@ -15,6 +15,7 @@ from survey_app.admin import auth
 from survey_app.db import get_session
 from survey_app.extensions import limiter
 from survey_db.models import AuditEntry, Base, Organiser
+from survey_db.models.accounts import SignInCount
 
 from .admin_helpers import PASSWORD, csrf_token, login, logout, make_organiser
 
@@ -131,6 +132,8 @@ def age_audit_entries(app: Flask, by: timedelta) -> None:
         db = get_session()
         for entry in db.scalars(select(AuditEntry)):
             entry.at -= by
+        for count in db.scalars(select(SignInCount)):
+            count.window_started -= by
         db.commit()
 
 

@@ -1,66 +1,90 @@
 """Signing in and out of the console, with throttling of repeated failures.
 
-Failures are counted from the audit log (``login_failed`` rows), so the throttle needs no
-table of its own and holds across processes.
+Failed sign-ins are counted per (email, address), per address and per email, in
+``sign_in_counts`` over a fixed window. An address that keeps failing on one account is
+stopped after ``PAIR_FAILURES``, as before; an address that has failed on an account that
+has failed ``ACCOUNT_FAILURES`` times (from anywhere) is stopped too. An address that has
+not failed still gets its try, so guessing from elsewhere cannot lock the owner out.
+Each attempt is counted atomically before its password is checked.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from survey_db.models import AuditEntry, Organiser, utcnow
+from survey_db.models import Organiser, utcnow
+from survey_db.models.accounts import SignInCount
 
-from ..db import get_session
-from ..extensions import limiter
+from ..db import begin_write, get_session, reads_first
+from ..extensions import limiter, start_console_session
 from ..passwords import hash_password, needs_rehash, verify_nobody, verify_password
 from ..texts import gettext as _
 from . import audit, bp
 from .access import organiser
 from .forms import LoginForm
 
-#: Failed sign-ins counted over this window ...
+#: Failed sign-ins are counted over this window, from the first one ...
 THROTTLE_WINDOW = timedelta(minutes=15)
-#: ... lock the email when they reach this many,
-ACCOUNT_FAILURES = 5
-#: ... or the client address when it reaches this many (over any emails).
+#: ... and stop one address on one account when they reach this many,
+PAIR_FAILURES = 5
+#: ... or one address when it reaches this many over any emails,
 ADDRESS_FAILURES = 20
+#: ... or, on an account with this many from anywhere, every address that has failed on it.
+ACCOUNT_FAILURES = 5
 #: Sign-in posts per client address, whatever their outcome.
 LOGIN_RATE = "20 per minute"
 
 
-def _failures(db: Session, key: str, value: str, since: datetime) -> int:
-    query = select(func.count(AuditEntry.id)).where(
-        AuditEntry.action == "login_failed",
-        AuditEntry.at >= since,
-        AuditEntry.detail[key].as_string() == value,
-    )
-    return db.scalar(query) or 0
+def _count(db: Session, key: str) -> int:
+    """Add one attempt under ``key`` and return the window's count, in one atomic statement."""
+    now = utcnow()
+    expired = SignInCount.window_started < now - THROTTLE_WINDOW
+    dialect = sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
+    statement = dialect.insert(SignInCount).values(key=key, window_started=now, attempts=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SignInCount.key],
+        set_={
+            "attempts": case((expired, 1), else_=SignInCount.attempts + 1),
+            "window_started": case((expired, now), else_=SignInCount.window_started),
+        },
+    ).returning(SignInCount.attempts)
+    return db.execute(statement).scalar_one()
 
 
-def is_throttled(db: Session, email: str, address: str) -> bool:
-    """Whether this email, or this address, failed too often in the last window.
+def _keys(email: str, address: str) -> tuple[str, str, str]:
+    return f"pair {email} {address}", f"address {address}", f"account {email}"
 
-    A successful sign-in of the email starts its count afresh.
-    """
-    since = utcnow() - THROTTLE_WINDOW
-    last_login = db.scalar(
-        select(func.max(AuditEntry.at)).where(
-            AuditEntry.action == "login",
-            AuditEntry.at >= since,
-            AuditEntry.detail["email"].as_string() == email,
-        )
-    )
+
+def count_attempt(db: Session, email: str, address: str) -> bool:
+    """Count a sign-in attempt before its password is checked; True if it must be refused."""
+    pair_key, address_key, account_key = _keys(email, address)
+    pair = _count(db, pair_key)
+    by_address = _count(db, address_key)
+    by_account = _count(db, account_key)
     return (
-        _failures(db, "email", email, last_login or since) >= ACCOUNT_FAILURES
-        or _failures(db, "address", address, since) >= ADDRESS_FAILURES
+        pair > PAIR_FAILURES
+        or by_address > ADDRESS_FAILURES
+        or (by_account > ACCOUNT_FAILURES and pair > 1)
+    )
+
+
+def forgive_attempt(db: Session, email: str, address: str) -> None:
+    """A successful sign-in starts the account's counts afresh and takes back the address's."""
+    pair_key, address_key, account_key = _keys(email, address)
+    db.execute(delete(SignInCount).where(SignInCount.key.in_([pair_key, account_key])))
+    db.execute(
+        update(SignInCount)
+        .where(SignInCount.key == address_key, SignInCount.attempts > 0)
+        .values(attempts=SignInCount.attempts - 1)
     )
 
 
@@ -94,12 +118,18 @@ def _log_rate_limit(limit: RequestLimit) -> None:
     current_app.logger.warning(
         "sign-in rate limit %s reached by %s", limit.limit, request.remote_addr
     )
+    audit.record_apart("login_throttled", address=request.remote_addr or "", limit=str(limit.limit))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_RATE, methods=["POST"], on_breach=_log_rate_limit)
+@reads_first
 def login() -> ResponseReturnValue:
-    """Sign in and go where the organiser was heading."""
+    """Sign in and go where the organiser was heading.
+
+    The attempt is counted and committed before the password is checked, and no write
+    lock is held while the (deliberately slow) hash is computed.
+    """
     target = safe_next(request.args.get("next")) or url_for("admin.home")
     if current_user.is_authenticated:
         return redirect(target)
@@ -108,18 +138,23 @@ def login() -> ResponseReturnValue:
         return render_template("admin/login.html", form=form)
     db = get_session()
     email, address = form.email.data, request.remote_addr or ""
-    if is_throttled(db, email, address):
+    begin_write(db)
+    if count_attempt(db, email, address):
         audit.record(db, "login_throttled", email=email, address=address)
         db.commit()
         message = _("Too many failed sign-ins. Please wait 15 minutes and try again.")
         return render_template("admin/login.html", form=form, message=message), 429
+    db.commit()
     account = authenticate(db, email, form.password.data)
+    begin_write(db)
     if account is None:
         audit.record(db, "login_failed", email=email, address=address)
         db.commit()
         message = _("The email or the password is not right.")
         return render_template("admin/login.html", form=form, message=message)
+    forgive_attempt(db, email, address)
     login_user(account, remember=False)
+    start_console_session()
     audit.record(db, "login", organiser=account, email=email, address=address)
     db.commit()
     return redirect(target)
@@ -128,9 +163,15 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> ResponseReturnValue:
-    """Sign out (a POST, so another site cannot sign anyone out)."""
+    """Sign out: every session of the account ends, on this device and any other.
+
+    A POST, so another site cannot sign anyone out. The session id in every cookie carries
+    the account's session generation; bumping it makes every saved copy of a cookie useless.
+    """
     db = get_session()
-    audit.record(db, "logout", organiser=organiser())
+    account = organiser()
+    account.session_generation += 1
+    audit.record(db, "logout", organiser=account)
     db.commit()
     logout_user()
     flash(_("You have signed out."))

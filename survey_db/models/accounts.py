@@ -1,4 +1,4 @@
-"""Organisers' accounts, the events they may see, and the audit log."""
+"""Organisers' accounts, the events they may see, sign-in counts and the audit log."""
 
 from __future__ import annotations
 
@@ -74,3 +74,20 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     organiser: Mapped[Organiser | None] = relationship()
+
+
+class SignInCount(Base):
+    """Sign-in attempts counted under one key over a fixed window, for throttling.
+
+    Counted atomically (one ``INSERT ... ON CONFLICT DO UPDATE`` per key) before the
+    password is checked, so simultaneous attempts cannot all slip under the limit.
+    """
+
+    __tablename__ = "sign_in_counts"
+
+    #: What is counted: ``pair <email> <address>``, ``address <address>`` or ``account <email>``.
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    #: Start of the current window; an attempt after the window starts a new one.
+    window_started: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Attempts in the window that did not sign in (a successful one is taken back).
+    attempts: Mapped[int] = mapped_column(default=0)
