@@ -48,3 +48,12 @@ def qr_svg(url: str) -> Markup:
 def short_link(url: str) -> str:
     """``url`` without its scheme, to print under the QR code for typing by hand."""
     return url.split("://", 1)[-1]
+
+
+def short_code(kind: str, ident: int) -> str:
+    """The code of a short address ``/s/<code>``: ``12`` for a session, ``t3`` for a theme.
+
+    Digits (and one letter) are quick to type from a shared screen; ids do not change when
+    the event file is loaded again, so a code on a printed slide keeps working.
+    """
+    return str(ident) if kind == "session" else f"t{ident}"

@@ -8,3 +8,4 @@ from . import audit_views, auth, downloads, events, overview, paper, responses, 
 from . import quality  # noqa: E402,F401
 from . import tag_now  # noqa: E402,F401
 from . import levels  # noqa: E402,F401
+from . import live  # noqa: E402,F401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
@@ -85,6 +87,30 @@ def index() -> ResponseReturnValue:
         select(Event).where(Event.status != "draft").order_by(Event.date.desc())
     )
     return render_template("attendee/index.html", events=list(events))
+
+
+@bp.get("/s/<short>")
+def short_address(short: str) -> ResponseReturnValue:
+    """Lead a short address typed from the live screen to its session's or theme's form."""
+    found = _SHORT_CODE.fullmatch(short.strip().lower())
+    if found is None:
+        abort(404, description=_("There is no session at this short address."))
+    is_theme, ident = found.group(1) == "t", int(found.group(2))
+    model = Theme if is_theme else AgendaSession
+    query = select(Event.slug, model.code).join(Event, model.event_id == Event.id)
+    query = query.where(model.id == ident, Event.status != "draft")
+    if not is_theme:
+        query = query.where(AgendaSession.takes_feedback.is_(True))
+    row = get_session().execute(query).one_or_none()
+    if row is None:
+        abort(404, description=_("There is no session at this short address."))
+    if is_theme:
+        return redirect(url_for(".policy_inputs", slug=row.slug, theme=row.code))
+    return redirect(url_for(".session_feedback", slug=row.slug, code=row.code))
+
+
+#: A short address's code: a session's id, or ``t`` and a theme's (see :func:`..qr.short_code`).
+_SHORT_CODE = re.compile(r"(t?)(\d{1,9})")
 
 
 @bp.get("/e/<slug>/")
@@ -278,6 +304,8 @@ def _store_amendment(
 ) -> str:
     """Apply the changed answers, keeping the previous version; gives the same token."""
     db.refresh(response)  # as it stands under the write lock: the version is right
+    if response.status != "active":  # withdrawn by a post sent at the same moment
+        raise Refused(_("This answer was withdrawn, so the change was not saved."))
     if response.kind == "feedback":
         answers = operations.clean_answers(form.data, operations.FEEDBACK_FIELDS)
     else:

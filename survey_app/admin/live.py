@@ -1,0 +1,172 @@
+"""The live screen of one session or theme, for the organiser's laptop on the projector.
+
+It shows how to answer (a QR code and a short address to type, for those on Zoom who cannot
+scan a shared screen) and what the room has said so far: the number of answers, the rating
+distribution and the words most used in comments whose authors allowed quoting. The page is
+whole without script; ``static/live.js`` refreshes its figures in place from the JSON view and
+moves to the previous or next screen with the arrow keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, jsonify, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey_db.models import AgendaSession, Event, Response, SessionPerson, Theme
+
+from ..db import get_session
+from ..qr import public_url, qr_svg, short_code, short_link
+from . import bp
+from .access import event_or_404
+from .live_terms import TermCache, top_terms
+
+#: Seconds between two refreshes: fresh enough for a room, light on the server.
+LIVE_EVERY = 5
+#: Words shown: as many as a projector shows legibly from the back of a hall.
+TERMS_SHOWN = 12
+#: Comment fields whose words are counted, by kind of answer.
+TEXT_FIELDS = {"feedback": ("most_useful", "improve", "next_topics"), "input": ("text",)}
+
+Topic = AgendaSession | Theme
+
+
+def _topics(event: Event) -> list[tuple[str, Topic]]:
+    """Every screen of the event in agenda order: sessions that take feedback, then themes."""
+    sessions = [("session", item) for item in event.sessions if item.takes_feedback]
+    return [*sessions, *(("theme", theme) for theme in event.themes)]
+
+
+def _screen_url(event: Event, kind: str, topic: Topic, suffix: str = "") -> str:
+    if kind == "session":
+        return url_for("admin.live_session" + suffix, slug=event.slug, code=topic.code)
+    return url_for("admin.live_theme" + suffix, slug=event.slug, theme=topic.code)
+
+
+def _topic_or_404(event: Event, kind: str, code: str) -> Topic:
+    for found_kind, topic in _topics(event):
+        if found_kind == kind and topic.code == code:
+            return topic
+    abort(404)
+
+
+def _on(topic: Topic) -> Any:
+    """Answers on ``topic``, whatever their status."""
+    column = Response.session_id if isinstance(topic, AgendaSession) else Response.theme_id
+    return column == topic.id
+
+
+#: Answers that count (not withdrawn, spam or test), as :attr:`Response.counts` says.
+_COUNTED = Response.status == "active"
+
+
+def live_figures(db: Session, topic: Topic) -> dict[str, Any]:
+    """``{"answers": N, "ratings": {"1": n1, ..., "5": n5}, "terms": [[term, count], ...]}``."""
+    where = (_on(topic), _COUNTED)
+    answers = db.scalar(select(func.count()).select_from(Response).where(*where)) or 0
+    ratings = {str(value): 0 for value in range(1, 6)}
+    if isinstance(topic, AgendaSession):
+        query = (
+            select(Response.overall, func.count())
+            .where(*where, Response.overall.is_not(None))
+            .group_by(Response.overall)
+        )
+        for value, count in db.execute(query):
+            ratings[str(value)] = count
+    return {"answers": answers, "ratings": ratings, "terms": _terms(db, topic)}
+
+
+def _terms(db: Session, topic: Topic) -> list[list[Any]]:
+    """The words most used in comments that may be quoted, without names."""
+    kind = "feedback" if isinstance(topic, AgendaSession) else "input"
+    fields = [getattr(Response, name) for name in TEXT_FIELDS[kind]]
+    rows = db.execute(
+        select(Response.id, Response.version, Response.name, *fields).where(
+            _on(topic), _COUNTED, Response.quote_ok.is_(True)
+        )
+    ).all()
+    cache: TermCache = current_app.extensions.setdefault("live_terms", TermCache())
+    # Every respondent's name, quotable or not, and the speakers' names stay off the screen.
+    names = list(db.scalars(select(Response.name).where(_on(topic), Response.name.is_not(None))))
+    speakers: list[str] = []
+    if isinstance(topic, AgendaSession):
+        speakers = list(
+            db.scalars(select(SessionPerson.name).where(SessionPerson.session_id == topic.id))
+        )
+    found = []
+    for ident, version, name, *texts in rows:
+        text = "\n".join(value for value in texts if value)
+        if text:
+            found.append(
+                cache.terms((ident, version), text, [*speakers, *([name] if name else [])])
+            )
+    names += speakers
+    return [[word, count] for word, count in top_terms(found, names, TERMS_SHOWN)]
+
+
+def _screen(slug: str, kind: str, code: str) -> ResponseReturnValue:
+    """The screen of one topic, with its neighbours in the agenda for the arrow keys."""
+    event = event_or_404(slug)
+    topic = _topic_or_404(event, kind, code)
+    topics = [(found, item, _screen_url(event, found, item)) for found, item in _topics(event)]
+    place = next(index for index, (_kind, item, _link) in enumerate(topics) if item is topic)
+    form_url = public_url("attendee.short_address", short=short_code(kind, topic.id))
+    return render_template(
+        "admin/live.html",
+        event=event,
+        kind=kind,
+        topic=topic,
+        topics=topics,
+        before=topics[place - 1][2] if place > 0 else None,
+        after=topics[place + 1][2] if place + 1 < len(topics) else None,
+        qr=qr_svg(form_url),
+        short=short_link(form_url),
+        figures=live_figures(get_session(), topic),
+        source=_screen_url(event, kind, topic, "_json"),
+        every=LIVE_EVERY,
+    )
+
+
+@bp.get("/e/<slug>/live/")
+@login_required
+def live_first(slug: str) -> ResponseReturnValue:
+    """Open the live screens at the agenda's first session (or first theme)."""
+    event = event_or_404(slug)
+    topics = _topics(event)
+    if not topics:
+        abort(404)
+    return redirect(_screen_url(event, *topics[0]))
+
+
+@bp.get("/e/<slug>/live/<code>")
+@login_required
+def live_session(slug: str, code: str) -> ResponseReturnValue:
+    """Show one session's live screen: how to answer, and what the room has said."""
+    return _screen(slug, "session", code)
+
+
+@bp.get("/e/<slug>/live/theme/<theme>")
+@login_required
+def live_theme(slug: str, theme: str) -> ResponseReturnValue:
+    """Show one theme's live screen for policy inputs."""
+    return _screen(slug, "theme", theme)
+
+
+@bp.get("/e/<slug>/live/<code>.json")
+@login_required
+def live_session_json(slug: str, code: str) -> ResponseReturnValue:
+    """Give one session's live figures."""
+    topic = _topic_or_404(event_or_404(slug), "session", code)
+    return jsonify(live_figures(get_session(), topic))
+
+
+@bp.get("/e/<slug>/live/theme/<theme>.json")
+@login_required
+def live_theme_json(slug: str, theme: str) -> ResponseReturnValue:
+    """Give one theme's live figures."""
+    topic = _topic_or_404(event_or_404(slug), "theme", theme)
+    return jsonify(live_figures(get_session(), topic))
