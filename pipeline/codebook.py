@@ -98,6 +98,10 @@ class NegationRules:
     breakers: frozenset[str]
     unrelated_open: frozenset[str]
     unrelated_close: frozenset[str]
+    # counterfactuals: what follows (in its clause) did not happen ("would otherwise have")
+    counterfactual: tuple[str, ...] = ()
+    # conditions of a counterfactual ("要不是 X，Y"): the clause after the next comma did not
+    counterfactual_if: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,4 +287,6 @@ def _negation(entry: dict[str, Any]) -> NegationRules:
         breakers=words("breakers"),
         unrelated_open=words("unrelated_open"),
         unrelated_close=words("unrelated_close"),
+        counterfactual=tuple(strings("counterfactual")),
+        counterfactual_if=tuple(strings("counterfactual_if")),
     )

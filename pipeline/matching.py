@@ -40,6 +40,8 @@ class Matchers:
     levels: PatternTable = field(default_factory=dict)
     tags: PatternTable = field(default_factory=dict)
     contrast: ContrastPhrases = field(default_factory=dict)
+    counterfactual: ContrastPhrases = field(default_factory=dict)
+    counterfactual_if: ContrastPhrases = field(default_factory=dict)
     substrings: dict[str, tuple[re.Pattern[str], dict[str, float]]] = field(
         default_factory=dict
     )  # zh tags
@@ -97,10 +99,15 @@ def compile_language(
     for table in (compiled.levels, compiled.tags):
         for entries in table.values():
             entries.sort(key=lambda entry: -len(entry[0]))
-    for phrase in rules.contrast:
-        words = tuple(tok.raw for tok in tokenise(phrase))
-        if words:
-            compiled.contrast.setdefault(words[0], []).append(words)
+    for phrases, table in (
+        (rules.contrast, compiled.contrast),
+        (rules.counterfactual, compiled.counterfactual),
+        (rules.counterfactual_if, compiled.counterfactual_if),
+    ):
+        for phrase in phrases:
+            words = tuple(tok.raw for tok in tokenise(phrase))
+            if words:
+                table.setdefault(words[0], []).append(words)
     if language == "zh":
         _plan_cuts(compiled)
     return compiled
@@ -156,15 +163,16 @@ def _plan_cuts(compiled: Matchers) -> None:
     """(zh) Which texts need jieba's word cut at all (see :func:`cut_needed`).
 
     Token patterns match only where a token's word is a pattern's first word, and a token
-    is marked negated only when a cue, scope-only cue, contrast word or "unrelated" word is
-    one of the text's words. A word is a substring of the text and, for all-CJK strings,
+    is marked negated only when a cue, scope-only cue, contrast, counterfactual or "unrelated"
+    word is one of the text's words. A word is a substring of the text and, for all-CJK strings,
     ``word.lower() == s`` only if ``word == s``. So a text holding none of these strings
     cuts into tokens that match no pattern and carry no mark: its cut changes nothing.
     Codebooks with other first words (punctuation, Latin) always cut.
     """
     rules = compiled.rules
     cues = set(rules.cues) | set(rules.scope_only) | set(rules.unrelated_close)
-    cues |= {word for phrases in compiled.contrast.values() for words in phrases for word in words}
+    for table in (compiled.contrast, compiled.counterfactual, compiled.counterfactual_if):
+        cues |= {word for phrases in table.values() for words in phrases for word in words}
     firsts = set(compiled.levels) | set(compiled.tags)
     firsts -= {NEG, SOFT}  # cue words, already among the cues
     strings = cues | firsts

@@ -1,4 +1,5 @@
-"""Negation and contrast: which tokens a "no", a "not X but Y" or a "与 X 无关" cancels.
+"""Negation, contrast and counterfactuals: which tokens a "no", a "not X but Y", a "与 X 无关"
+or a "would otherwise have" cancels.
 
 Only level indicators are cancelled (groups and areas count on any mention); the marks say
 how: PLAIN (in a negation's scope: cancels a level unless the codebook says otherwise, as for
@@ -17,15 +18,33 @@ ContrastPhrases = dict[str, list[tuple[str, ...]]]
 
 
 def negation_marks(
-    tokens: list[Token], rules: NegationRules, contrast: ContrastPhrases
+    tokens: list[Token],
+    rules: NegationRules,
+    contrast: ContrastPhrases,
+    counterfactual: ContrastPhrases | None = None,
+    counterfactual_if: ContrastPhrases | None = None,
 ) -> list[int]:
-    """Per token: 0, PLAIN (in a negation's scope) or CONTRAST (losing side of a contrast)."""
+    """Per token: 0, PLAIN (in a negation's scope, or in a counterfactual) or CONTRAST (losing
+    side of a contrast)."""
+    counterfactual = counterfactual or {}
+    counterfactual_if = counterfactual_if or {}
     marks = [0] * len(tokens)
     for i, tok in enumerate(tokens):
         contrast_end = _contrast_at(tokens, i, contrast) if tok.raw in contrast else None
         if contrast_end is not None:
             _mark_forward(tokens, contrast_end + 1, rules, marks, CONTRAST)
-        elif tok.raw in rules.unrelated_close:
+            continue
+        if tok.raw in counterfactual:
+            end = _contrast_at(tokens, i, counterfactual)
+            if end is not None and not _obligation(tokens, end):
+                _mark_counterfactual(tokens, i, end, rules, marks)
+                continue
+        if tok.raw in counterfactual_if:
+            end = _contrast_at(tokens, i, counterfactual_if)
+            if end is not None:
+                _mark_consequence(tokens, end, rules, marks)
+                continue
+        if tok.raw in rules.unrelated_close:
             _mark_unrelated(tokens, i, rules, marks)
         elif tok.key in (NEG, SOFT) and _opens_scope(tokens, i, rules):
             kind = CONTRAST if _contrast_follows(tokens, i, rules) else PLAIN
@@ -33,6 +52,50 @@ def negation_marks(
                 _mark_backward(tokens, i, marks)
             _mark_forward(tokens, i + 1, rules, marks, kind)
     return marks
+
+
+#: Tokens before a counterfactual that belong to it ("unemployment * would have risen")
+_COUNTERFACTUAL_BACK = 3
+
+
+def _obligation(tokens: list[Token], end: int) -> bool:
+    """ "would have to close" is an obligation, not a counterfactual."""
+    return end + 1 < len(tokens) and tokens[end + 1].raw == "to"
+
+
+def _mark_counterfactual(
+    tokens: list[Token], start: int, end: int, rules: NegationRules, marks: list[int]
+) -> None:
+    """ "jobs would otherwise have been lost", "否则早就倒闭了": the clause around did not
+    happen; a few words back and on to the end of the clause."""
+    j = start - 1
+    while j >= max(0, start - _COUNTERFACTUAL_BACK) and _in_clause(tokens[j], rules):
+        marks[j] = max(marks[j], PLAIN)
+        j -= 1
+    _mark_clause(tokens, end + 1, rules, marks)
+
+
+def _mark_consequence(
+    tokens: list[Token], end: int, rules: NegationRules, marks: list[int]
+) -> None:
+    """ "要不是有补贴，我们早就倒闭了": the condition happened, the next clause did not."""
+    for j in range(end + 1, len(tokens)):
+        if tokens[j].raw in SENTENCE_END:
+            return
+        if not tokens[j].key:
+            _mark_clause(tokens, j + 1, rules, marks)
+            return
+
+
+def _in_clause(tok: Token, rules: NegationRules) -> bool:
+    return bool(tok.key) and tok.raw not in rules.boundaries
+
+
+def _mark_clause(tokens: list[Token], start: int, rules: NegationRules, marks: list[int]) -> None:
+    for j in range(start, len(tokens)):
+        if not _in_clause(tokens[j], rules):
+            return
+        marks[j] = max(marks[j], PLAIN)
 
 
 def _contrast_at(tokens: list[Token], i: int, phrases: ContrastPhrases) -> int | None:

@@ -29,6 +29,7 @@ from pipeline.negation import negation_marks
 from pipeline.scoring import confidence, level_weights, passing
 from pipeline.sentiment import Polarity
 from pipeline.tokens import GAP, ChineseTokens, EnglishTokens, Token, language_of
+from pipeline.traditional import to_simplified
 
 __all__ = [
     "TagResult",
@@ -88,9 +89,12 @@ class Tagger:
         compiled = self._language(language)
         tokenise = self._tokens[language]
         if language == "zh":
-            raw_hits = raw_matches(text, compiled)
-            tokens = tokenise(text) if cut_needed(text, raw_hits, compiled) else []
+            # matched in Simplified, quoted as written: the two have the same places
+            read = to_simplified(text)
+            raw_hits = raw_matches(read, compiled)
+            tokens = tokenise(read) if cut_needed(read, raw_hits, compiled) else []
         else:
+            read = text
             raw_hits = []
             tokens = tokenise(text)
         weights, evidence = self._levels(text, tokens, raw_hits, compiled)
@@ -100,7 +104,7 @@ class Tagger:
         }
         threshold = self.codebook.threshold
         levels = frozenset(code for code, score in scores.items() if score >= threshold)
-        found = tag_weights(text, tokens, compiled)
+        found = tag_weights(read, tokens, compiled)
         return TagResult(
             levels=levels,
             scores=scores,
@@ -120,7 +124,13 @@ class Tagger:
         if not any(hit[4] != SHIELD for hit in hits):
             return {}, {}
         # negation is only worked out for texts that have something it could cancel
-        marks = negation_marks(tokens, compiled.rules, compiled.contrast)
+        marks = negation_marks(
+            tokens,
+            compiled.rules,
+            compiled.contrast,
+            compiled.counterfactual,
+            compiled.counterfactual_if,
+        )
         return level_weights(text, hits, marks, self._cancels)
 
     def _language(self, language: str) -> Matchers:
@@ -139,6 +149,8 @@ def chinese_terms(book: Codebook) -> list[str]:
         list(book.shields["zh"])
         + list(rules.cues)
         + list(rules.contrast)
+        + list(rules.counterfactual)
+        + list(rules.counterfactual_if)
         + list(rules.unrelated_close)
     )
     return [piece for term in terms for piece in term.split() if piece != GAP and len(piece) > 1]

@@ -21,10 +21,16 @@ MAX_GAP = 4
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
-# words, punctuation, and dashes that separate clauses ("—", or "-" between spaces)
-_EN_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[.,;:!?()\[\]\"“”—–]|(?<=\s)--?(?=\s)")
+# numbers with their separators ("2,500", "3.5"), words, punctuation, and dashes that separate
+# clauses ("—", or "-" between spaces). Quotation marks and brackets are no tokens: a negation
+# or a gap reaches through them ("did not get the 'grant'", "the scheme (CERB) ended").
+_EN_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)?|[.,;:!?—–]|(?<=\s)--?(?=\s)")
 SENTENCE_END = frozenset(".;!?。；！？")
-PUNCT = frozenset('.,;:!?()[]"“”，。；：！？、（）【】「」『』…—–') | {"-", "--"}
+PUNCT = frozenset(".,;:!?，。；：！？、…—–") | {"-", "--"}
+#: Chinese quotation marks and brackets: skipped like the English ones
+_ZH_SKIPPED = frozenset("\"“”‘’'()（）[]【】「」『』《》〈〉")
+# "I'll", "we've", "company's": the word before the apostrophe is what counts
+_CLITICS = frozenset(("ll", "re", "ve", "d", "m", "s"))
 _STEMMER = snowballstemmer.stemmer("english")
 #: Size at which the per-word cache starts afresh (it only holds what recurs).
 _CACHE_LIMIT = 65536
@@ -48,40 +54,156 @@ def language_of(text: str) -> str:
     return "zh" if cjk * 4 >= cjk + len(_LATIN.findall(text)) else "en"
 
 
+def _without_clitic(word: str) -> str:
+    base, _, clitic = word.partition("'")
+    return base if clitic in _CLITICS else base + clitic
+
+
+#: British spellings whose American form differs by more than -ise/-ize (same meaning, one key)
+_SPELLINGS = {
+    "labour": "labor",
+    "labours": "labors",
+    "programme": "program",
+    "programmes": "programs",
+    "centre": "center",
+    "centres": "centers",
+    "cheque": "check",
+    "cheques": "checks",
+    "defence": "defense",
+    "licence": "license",
+    "travelled": "traveled",
+    "travelling": "traveling",
+    "cancelled": "canceled",
+    "cancelling": "canceling",
+    "enrolment": "enrollment",
+    "enrolments": "enrollments",
+    "instalment": "installment",
+    "instalments": "installments",
+    "ageing": "aging",
+    "favour": "favor",
+    "behaviour": "behavior",
+    "neighbourhood": "neighborhood",
+    "neighbourhoods": "neighborhoods",
+    "paediatric": "pediatric",
+    "diarrhoea": "diarrhea",
+    "anaemia": "anemia",
+    "oesophagus": "esophagus",
+    "haemorrhage": "hemorrhage",
+    "mum": "mom",
+    "mums": "moms",
+}
+#: Words whose Snowball stem is another word's: "hospitality" is no "hospital", "closely" is
+#: not "closed", "hospitalized" is more than "hospital" (keys of their own)
+_OWN_STEMS = {
+    "hospitality": "hospitality",
+    "hospitable": "hospitality",
+    "hospitalized": "hospitalize",
+    "hospitalize": "hospitalize",
+    "hospitalization": "hospitalize",
+    "hospitalizations": "hospitalize",
+    "closely": "closely",
+    "closeness": "closely",
+    "closer": "closer",
+    "closest": "closer",
+}
+_BRITISH_ISE = re.compile(r"(?<=\w\w)is(ation|ations|e|ed|es|ing|er|ers)$")
+
+
+def american(word: str) -> str:
+    """One spelling for both: "hospitalised" and "hospitalized" get the same stem.
+
+    -ise/-isation become -ize/-ization in every word (codebook and text alike, so a word
+    that is never written with z only changes its key, never its matches).
+    """
+    known = _SPELLINGS.get(word)
+    if known is not None:
+        return known
+    return _BRITISH_ISE.sub(r"iz\1", word) if "is" in word else word
+
+
 class EnglishTokens:
-    """English words stemmed (Snowball), cues read as NEG or SOFT; per-word work cached."""
+    """English words stemmed (Snowball), cues read as NEG or SOFT; per-word work cached.
+
+    An n't-form is two tokens, the verb and NEG ("couldn't" as "could" "not"), so that
+    "could not leave" in the codebook matches "couldn't leave" (and "couldnt leave").
+    """
 
     def __init__(self, rules: NegationRules) -> None:
         self.rules = rules
         self._words: dict[str, tuple[str, str]] = {}  # word -> (key, raw)
+        self._split: dict[str, tuple[tuple[str, str, int, int], ...]] = {}  # n't-forms
 
     def __call__(self, text: str) -> list[Token]:
         words = self._words
+        split = self._split
         word_of = self._word
         tokens = []
         for match in _EN_TOKEN.finditer(text):
-            known = words.get(match.group()) or word_of(match.group())
-            tokens.append(_new_token(Token, known + match.span()))
+            word = match.group()
+            known = words.get(word) or word_of(word)
+            if known[0] is _TWO:
+                at = match.start()
+                for key, raw, start, end in split[word]:
+                    tokens.append(Token(key, raw, at + start, at + end))
+            else:
+                tokens.append(_new_token(Token, known + match.span()))
         return tokens
 
     def _word(self, word: str) -> tuple[str, str]:
-        """(key, raw) of an English word or punctuation mark, cached."""
-        if word in PUNCT:
-            key = ""
-        else:
-            rules = self.rules
-            lower = word.lower().replace("’", "'")
-            if lower in rules.scope_only:
-                key = SOFT
-            elif lower in rules.cues or lower.endswith("n't"):
-                key = NEG
-            else:
-                key = _STEMMER.stemWord(lower.replace("'", ""))
-        raw = "not" if key == NEG and word[-1:] in "tT" and word[-3:-2] in "nN" else word.lower()
+        """(key, raw) of an English word or punctuation mark, cached; (_TWO, "") for a word
+        cut in two (see ``_split``)."""
         if len(self._words) >= _CACHE_LIMIT:
             self._words.clear()
+            self._split.clear()
+        if word in PUNCT:
+            known = self._words[word] = ("", word)
+            return known
+        rules = self.rules
+        lower = word.lower().replace("’", "'")
+        if lower in rules.scope_only:
+            key = SOFT
+        elif lower in rules.cues or lower.endswith("n't"):
+            verb = _verb_of(lower)
+            if verb:
+                cut = len(verb[1])
+                self._split[word] = (
+                    (self._key(verb[0]), verb[0], 0, cut),
+                    (NEG, "not", cut, len(word)),
+                )
+                known = self._words[word] = (_TWO, "")
+                return known
+            key = NEG
+        else:
+            key = self._key(lower)
+        raw = "not" if key == NEG and word[-1:] in "tT" and word[-3:-2] in "nN" else word.lower()
         known = self._words[word] = (key, raw)
         return known
+
+    @staticmethod
+    def _key(lower: str) -> str:
+        word_us = american(_without_clitic(lower))
+        return _OWN_STEMS.get(word_us) or _STEMMER.stemWord(word_us)
+
+
+_TWO = "<two>"  # key of a word that is two tokens
+#: Verbs whose n't-form does not end in the verb itself ("can't" is "ca" + "n't")
+_NT_VERBS = {"ca": "can", "wo": "will", "sha": "shall", "ai": "is", "can": "can"}
+
+
+def _verb_of(lower: str) -> tuple[str, str] | None:
+    """(verb, its letters in the word) of an n't-form: ("could", "could") for "couldn't",
+    ("can", "ca") for "can't", ("can", "can") for "cannot"; None for other cues."""
+    if lower.endswith("n't"):
+        letters = lower[:-3]
+    elif lower == "cannot":
+        letters = "can"
+    elif lower.endswith("nt") and len(lower) > 3:
+        letters = lower[:-2]
+    else:
+        return None
+    if not letters.isalpha():
+        return None
+    return _NT_VERBS.get(letters, letters), letters
 
 
 class ChineseTokens:
@@ -102,7 +224,7 @@ class ChineseTokens:
         offset = 0
         for word in cut(text):
             start, offset = offset, offset + len(word)
-            if word.isspace():
+            if word.isspace() or word in _ZH_SKIPPED:
                 continue
             lower = word.lower()
             if word in PUNCT:
