@@ -27,6 +27,13 @@ from survey_db.models import Base, Event
 from .admin_helpers import FIRST_SLUG, signed_in, stranger
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is slow too, so ``make test-fast`` leaves out new ones as well."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str | None]:
     """A throw-away PostgreSQL database migrated to head, or None to use SQLite."""

@@ -45,6 +45,7 @@ def wait_until_lock_is_free(app: Flask, timeout: float = 15.0) -> None:
             time.sleep(0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("after_tags", "extra_delay"), KILL_POINTS)
 def test_killed_anywhere_then_rerun(
     runner: FlaskCliRunner, app: Flask, event: Event, after_tags: int, extra_delay: float

@@ -104,6 +104,7 @@ def test_locked_run_exits_75(runner: FlaskCliRunner, app: Flask, event: Event) -
     assert tag_count(app) == 0
 
 
+@pytest.mark.slow
 def test_a_killed_lock_holder_leaves_the_lock_free(
     runner: FlaskCliRunner, app: Flask, event: Event
 ) -> None:
@@ -146,6 +147,7 @@ def test_a_killed_lock_holder_leaves_the_lock_free(
     assert tag_count(app) == 5
 
 
+@pytest.mark.slow
 def test_a_run_killed_halfway_keeps_its_batches(
     runner: FlaskCliRunner, app: Flask, event: Event
 ) -> None:

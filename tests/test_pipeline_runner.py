@@ -528,6 +528,7 @@ def test_a_worker_that_dies_fails_the_run_instead_of_hanging(
     assert tag_count(app) == log.tagged == 10
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("after_tags", [0, 40])
 def test_killed_job_leaves_no_worker_behind(

@@ -11,9 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from .admin_helpers import FIRST_SLUG
 
 REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:

@@ -102,6 +102,7 @@ def _add_hostile_responses(app: Flask) -> list[str]:
     return texts
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workbook", ["summary.xlsx", "summary.xlsx?language=zh", "responses.xlsx"])
 def test_libreoffice_shows_hostile_text_as_written(
     app: Flask,
