@@ -13,7 +13,7 @@ from ..db import get_session
 from ..texts import lazy_gettext as _l
 from . import bp
 from .access import admin_required
-from .runs import page_number, paginate
+from .pagination import page_number, paginate
 
 #: Labels of the actions the console records; others show their code.
 ACTIONS = {
@@ -50,6 +50,7 @@ def audit_log() -> ResponseReturnValue:
         .options(selectinload(AuditEntry.organiser))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
         page_number(),
+        count=False,
     )
     event_ids = {entry.event_id for entry in page.items if entry.event_id is not None}
     events = (

@@ -2,49 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
 
-from flask import render_template, request
+from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from survey_db.models import PipelineRun, utcnow
 
 from ..db import get_session
 from . import bp
+from .pagination import page_number, paginate
 
-T = TypeVar("T")
-
-#: Rows per page of the run log and the audit log.
-PER_PAGE = 50
 #: A nightly job that has not succeeded for this long needs someone to look at it.
 STALE_AFTER = timedelta(hours=26)
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of rows, and whether there are pages around it."""
-
-    items: list[T]
-    number: int
-    has_previous: bool
-    has_next: bool
-
-
-def paginate(db: Session, query: Select[Any], number: int) -> Page[Any]:
-    """Page ``number`` (from 1) of ``query``'s first column, ``PER_PAGE`` rows a page."""
-    number = max(number, 1)
-    rows = list(db.scalars(query.limit(PER_PAGE + 1).offset((number - 1) * PER_PAGE)))
-    return Page(rows[:PER_PAGE], number, number > 1, len(rows) > PER_PAGE)
-
-
-def page_number() -> int:
-    """The ``page`` query parameter; anything odd means the first page."""
-    return request.args.get("page", 1, type=int) or 1
 
 
 @bp.route("/runs")
@@ -59,6 +31,7 @@ def runs() -> ResponseReturnValue:
         db,
         select(PipelineRun).order_by(PipelineRun.started_at.desc(), PipelineRun.id.desc()),
         page_number(),
+        count=False,
     )
     return render_template(
         "admin/runs.html",

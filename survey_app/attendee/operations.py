@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,15 @@ CHOICE_FIELDS = ("attendance", "stakeholder")
 def new_submission_key() -> str:
     """A one-time key for a freshly rendered form."""
     return secrets.token_urlsafe(24)
+
+
+#: What :func:`new_submission_key` makes (32 URL-safe characters), with room to spare.
+_SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def is_submission_key(value: str | None) -> bool:
+    """Whether ``value`` could be a key we made; anything else (a NUL byte) is not stored."""
+    return value is not None and _SUBMISSION_KEY.fullmatch(value) is not None
 
 
 def edit_token(secret_key: str, submission_key: str) -> str:

@@ -39,8 +39,8 @@ class Outcome:
 
 
 def submission_key(form: SubmissionForm) -> str:
-    """The form's one-time key: a new one for a fresh form or a post that lost it."""
-    if not form.submission_key.data:
+    """The form's one-time key: a new one for a fresh form, or a post that lost or mangled it."""
+    if not operations.is_submission_key(form.submission_key.data):
         form.submission_key.data = operations.new_submission_key()
     return form.submission_key.data
 
