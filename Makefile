@@ -5,34 +5,57 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 APP := $(BIN)/flask --app survey_app
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PORT ?= 5000
+SLUG := 2020-11-10-social-protection
+# Tests run in two processes (pytest-xdist; each has its own SQLite files and PostgreSQL
+# database). TEST_WORKERS=0 runs them in this process, which a debugger needs.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS)
 
-.PHONY: install run test test-postgres lint translations bench
+.PHONY: install run test test-fast test-postgres lint translations bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# pip shows what it collects and installs: the first install takes a few minutes.
 $(STAMP): setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "Installing the app and its tools into $(VENV) (a few minutes the first time)"
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-## Serve the app on http://127.0.0.1:5000 with SQLite under instance/.
+define NEXT_STEPS
+
+The attendees' agenda: http://127.0.0.1:$(PORT)/e/$(SLUG)/
+To see the console with answers in it, in another terminal:
+  $(APP) organisers create you@example.org --admin
+  $(APP) demo-data $(SLUG) --responses 300
+  $(APP) pipeline run
+then sign in at http://127.0.0.1:$(PORT)/admin/login (Ctrl-C stops the server).
+
+endef
+export NEXT_STEPS
+
+## Serve the app on http://127.0.0.1:$(PORT) (PORT=5001 for another) with SQLite under instance/.
 run: install
 	$(APP) db upgrade
 	$(APP) seed
-	$(APP) run --host 127.0.0.1 --port 5000
+	@echo "$$NEXT_STEPS"
+	$(APP) run --host 127.0.0.1 --port $(PORT)
 
 ## Lint and run every test on SQLite.
-test: install
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+test: install lint
+	$(PYTEST)
 
-## The same suite on PostgreSQL (each run makes and drops a database of its own).
+## Every test but the slow ones (killed processes, servers, browsers, LibreOffice): about a minute.
+test-fast: install
+	$(PYTEST) -m "not slow"
+
+## The same suite on PostgreSQL (each test process makes and drops a database of its own).
 test-postgres: install
-	SURVEY_TEST_DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest
+	SURVEY_TEST_DATABASE_URL=$(POSTGRES_URL) $(PYTEST)
 
 lint: install
 	$(BIN)/ruff check .
