@@ -1,8 +1,8 @@
-"""Security headers, proxy handling and rate limits that apply to every response."""
+"""Security headers (no caching of any page but the static files) and proxy handling."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 #: No inline script or style, no other host: the app must work on a closed network.
@@ -41,6 +41,11 @@ def init_app(app: Flask) -> None:
     def _headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        # Every page but the static files is someone's: a form with its one-time key, a
+        # thank-you page with a private link, an answer being amended, the console. Neither
+        # the Back button on a shared tablet nor a proxy may keep a copy.
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
