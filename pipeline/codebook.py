@@ -19,7 +19,8 @@ import yaml
 from survey_db.models.vocabulary import AREAS, GROUPS, LANGUAGES, LEVELS
 
 DEFAULT_PATH = Path(__file__).with_name("codebook.yaml")
-# The codes are the product's vocabulary (PRODUCT.md); the codebook must use exactly these.
+# The codes are the product's vocabulary (survey_db/models/vocabulary.py); the codebook must
+# use exactly these.
 LEVEL_CODES = LEVELS
 GROUP_CODES = GROUPS
 AREA_CODES = AREAS

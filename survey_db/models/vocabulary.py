@@ -1,4 +1,4 @@
-"""The codes that forms, models, the pipeline and the workbooks share (see PRODUCT.md)."""
+"""The codes that forms, models, the pipeline and the workbooks share: defined here only."""
 
 from __future__ import annotations
 
