@@ -10,8 +10,7 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers: each request is short and spends its time on the CPU (a form render or one
 # insert). One per core keeps the cores busy; one more covers a worker waiting on the database
-# or Redis. More only switch between each other: on 2 cores, bench/load_submit.py measured
-# 148 flows/s with 3 workers against 135 with 5 (the usual "2 x cores + 1").
+# or Redis. More only switch between each other (bench/RESULTS.md: 5 workers were no faster).
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
@@ -19,8 +18,7 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so a slow leak can never grow without bound, but rarely: a new
-# worker starts with cold caches (compiled queries, blank form pages, the event's copy), and
-# recycling every 5,000 requests cost a tenth of the throughput under load.
+# worker starts with cold caches (compiled queries, blank form pages, the event's copy).
 max_requests = 50000
 max_requests_jitter = 5000
 # Request limits well above the app's own field limits (a long answer gets a message).
@@ -29,8 +27,8 @@ limit_request_fields = 100
 # Load the app before forking: the tagger's dictionaries are shared copy-on-write.
 preload_app = True
 # No access log unless GUNICORN_ACCESS_LOG names one ("-": standard output), as gunicorn's own
-# default: the proxy in front already logs every request, and writing the line took 4.5% of
-# the workers' time under load (py-spy, bench/load_submit.py). Errors are always logged.
+# default: the proxy in front already logs every request, and writing the line costs the
+# workers' time under load. Errors are always logged.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
