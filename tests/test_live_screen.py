@@ -129,8 +129,8 @@ def test_only_the_events_organisers_see_the_screen(app, stranger_client, organis
         assert organiser_client.get(url).status_code == 200, url
         assert stranger_client.get(url).status_code == 404, url
         assert client.get(url).status_code in (302, 401), url
-    assert organiser_client.get(f"{LIVE}/").location == f"{LIVE}/opening"
-    assert stranger_client.get(f"{LIVE}/").status_code == 404
+    assert organiser_client.get(f"/admin/e/{SLUG}/screens").location == f"{LIVE}/opening"
+    assert stranger_client.get(f"/admin/e/{SLUG}/screens").status_code == 404
     assert organiser_client.get(f"{LIVE}/break-1").status_code == 404
     assert organiser_client.get(f"{LIVE}/theme/nothing.json").status_code == 404
 

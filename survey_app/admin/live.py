@@ -131,7 +131,7 @@ def _screen(slug: str, kind: str, code: str) -> ResponseReturnValue:
     )
 
 
-@bp.get("/e/<slug>/live/")
+@bp.get("/e/<slug>/screens")
 @login_required
 def live_first(slug: str) -> ResponseReturnValue:
     """Open the live screens at the agenda's first session (or first theme)."""
