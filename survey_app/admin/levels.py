@@ -8,13 +8,13 @@ over the event's answers: fast enough for 100,000 of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import json
+from dataclasses import dataclass, field, replace
 
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from sqlalchemy import and_, func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from survey_db import counting
@@ -79,47 +79,51 @@ class LevelMatrix:
     demo_left_out: int
 
 
-def _aggregates() -> list[Any]:
-    columns: list[Any] = [
-        func.count(Response.id),
-        func.count(ResponseTag.id),
-        func.count(Response.id).filter(counting.REVIEWED),
-    ]
-    for code in LEVELS:
-        columns += [
-            func.count(Response.id).filter(and_(counting.REVIEWED, counting.has_level(code))),
-            func.count(Response.id).filter(and_(counting.MACHINE_ONLY, counting.has_level(code))),
-        ]
-    return columns
-
-
 def level_matrix(db: Session, event: Event, lang: str, include_demo: bool = False) -> LevelMatrix:
-    """Count the levels of ``event``'s counted answers with text, by session and by theme."""
+    """Count the levels of ``event``'s counted answers with text, by session and by theme.
+
+    The database only groups the answers by row and by their tag columns as stored (a few
+    hundred groups); the one rule's Python form then says which levels each group counts.
+    """
+    machine, reviewed = (
+        cast(ResponseTag.machine_levels, String),
+        cast(ResponseTag.reviewed_levels, String),
+    )
+    key = (Response.kind, Response.session_id, Response.theme_id, ResponseTag.review_state)
     query = (
-        select(Response.kind, Response.session_id, Response.theme_id, *_aggregates())
+        select(*key, machine, reviewed, func.count(Response.id))
         .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
         .where(Response.event_id == event.id, counting.counted(include_demo), queries.has_text())
-        .group_by(Response.kind, Response.session_id, Response.theme_id)
+        .group_by(*key, machine, reviewed)
     )
-    found: dict[tuple[str, int | None], list[int]] = {}
-    for kind, session_id, theme_id, *numbers in db.execute(query):
-        found[(kind, session_id if kind == "feedback" else theme_id)] = numbers
+    found: dict[tuple[str, int | None], LevelRow] = {}
+    for kind, session_id, theme_id, state, machine_json, reviewed_json, count in db.execute(query):
+        row = found.setdefault(
+            (kind, session_id if kind == "feedback" else theme_id), LevelRow("", "")
+        )
+        row.with_text += count
+        if state is None:
+            continue
+        row.tagged += count
+        is_reviewed = counting.is_reviewed(state)
+        row.reviewed += count if is_reviewed else 0
+        levels = counting.levels_of(state, _codes(machine_json), _codes(reviewed_json))
+        for level in levels:
+            cell = row.cells.setdefault(level, Cell())
+            if is_reviewed:
+                cell.reviewed += count
+            else:
+                cell.machine += count
 
-    def row(code: str, title: str, numbers: list[int] | None) -> LevelRow:
-        result = LevelRow(code, title)
-        if numbers:
-            result.with_text, result.tagged, result.reviewed = numbers[:3]
-            for index, level in enumerate(LEVELS):
-                reviewed, machine = numbers[3 + 2 * index : 5 + 2 * index]
-                result.cells[level] = Cell(reviewed, machine)
-        return result
+    def named(code: str, title: str, counted: LevelRow | None) -> LevelRow:
+        return replace(counted, code=code, title=title) if counted else LevelRow(code, title)
 
     sessions = [
-        row(item.code, item.title(lang), found.get(("feedback", item.id)))
+        named(item.code, item.title(lang), found.get(("feedback", item.id)))
         for item in event.feedback_sessions()
     ]
     themes = [
-        row(item.code, item.title(lang), found.get(("input", item.id))) for item in event.themes
+        named(item.code, item.title(lang), found.get(("input", item.id))) for item in event.themes
     ]
     totals = LevelRow("", ""), LevelRow("", "")
     for rows, total in ((sessions, totals[0]), (themes, totals[1])):
@@ -139,6 +143,11 @@ def level_matrix(db: Session, event: Event, lang: str, include_demo: bool = Fals
             or 0
         )
     return LevelMatrix(sessions, themes, totals[0], totals[1], demo)
+
+
+def _codes(stored: str | None) -> list[str]:
+    """A JSON list column as the database gave it in text (None or ``null``: empty)."""
+    return list(json.loads(stored) or ()) if stored else []
 
 
 @bp.get("/e/<slug>/levels")

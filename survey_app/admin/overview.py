@@ -12,7 +12,6 @@ from flask import jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
 from survey_db.models import AgendaSession, Event, Theme
 
@@ -40,20 +39,24 @@ def stats_words(distribution: queries.Distribution) -> str:
     )
 
 
-def rating_charts(db: Session, event: Event, sessions: list[Any], lang: str) -> dict[str, Markup]:
+def rating_charts(
+    ratings: tuple[dict[int, dict[str, queries.Distribution]], dict[str, queries.Distribution]],
+    sessions: list[Any],
+    lang: str,
+) -> dict[str, Markup]:
     """The 1-5 distribution of the overall rating per session, and of each question overall."""
     legend = (_("1 = poor"), _("5 = excellent"))
-    per_session, _all = queries.rating_distributions(db, event, "overall")
+    per_session, overall = ratings
     empty = queries.Distribution((0, 0, 0, 0, 0))
     by_session = [
         (item.title(lang), found.counts, stats_words(found))
         for item, _count in sessions
-        for found in [per_session.get(item.id, empty)]
+        for found in [per_session.get(item.id, {}).get("overall", empty)]
     ]
-    by_question = []
-    for name, label in labels.RATINGS.items():
-        found = queries.rating_distributions(db, event, name)[1]
-        by_question.append((str(label), found.counts, stats_words(found)))
+    by_question = [
+        (str(label), overall[name].counts, stats_words(overall[name]))
+        for name, label in labels.RATINGS.items()
+    ]
     return {
         "session_ratings": charts.distribution_chart(
             by_session, title=_("Overall rating by session: answers 1 to 5"), legend=legend
@@ -70,7 +73,8 @@ def overview_figures(event: Event) -> dict[str, Any]:
     lang = current_language()
     sessions = queries.counts_by_item(db, event, AgendaSession)
     themes = queries.counts_by_item(db, event, Theme)
-    per_session, overall = queries.rating_averages(db, event)
+    ratings = queries.ratings(db, event)
+    per_session, overall = queries.averages_of(*ratings)
     channels = queries.counts_by_channel(db, event)
     reviewed, inputs = queries.inputs_reviewed(db, event)
     figures = {
@@ -86,7 +90,7 @@ def overview_figures(event: Event) -> dict[str, Any]:
             [(str(labels.CHANNELS[code]), channels.get(code, 0)) for code in labels.CHANNELS],
             title=_("Responses by channel"),
         ),
-        **rating_charts(db, event, sessions, lang),
+        **rating_charts(ratings, sessions, lang),
     }
     return {
         "event": event,

@@ -7,8 +7,8 @@ ordered and paginated in SQL: an event may hold 100,000 responses. Figures count
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from math import ceil, sqrt
+from dataclasses import dataclass, fields, replace
+from math import sqrt
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
@@ -18,8 +18,9 @@ from survey_db import counting
 from survey_db.models import AgendaSession, Event, Response, ResponseTag, Theme
 from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
 
-#: Rows per page of the response list and the review queue.
-PER_PAGE = 50
+from . import pagination
+from .pagination import PER_PAGE, Page
+
 _ACTIVE = Response.status == "active"
 _REVIEWED = counting.REVIEWED
 _SEARCHED = (*FEEDBACK_TEXT_FIELDS, "text", "name", "organisation")
@@ -58,21 +59,6 @@ class Filters:
         return {key: value for key, value in self.as_args().items() if key != name}
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a paginated list."""
-
-    items: list[Any]
-    total: int
-    number: int
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        """How many pages the list has (at least one)."""
-        return max(1, ceil(self.total / self.per_page))
-
-
 def text_language() -> ColumnElement[str]:
     """Language of the text as the tagger found it, else the language of the form."""
     return func.coalesce(ResponseTag.text_language, Response.language)
@@ -83,13 +69,16 @@ def _search(text: str) -> ColumnElement[bool]:
     return or_(*(getattr(Response, name).icontains(text, autoescape=True) for name in _SEARCHED))
 
 
+#: Filters that read the tag row: only they make the list join it (a join of 100,000 rows
+#: costs more than the rest of the list).
+_TAG_FILTERS = ("level", "group", "language", "reviewed")
+
+
 def filtered(event: Event, filters: Filters) -> Select[Any]:
-    """Responses of ``event`` matching ``filters``, newest first (tag rows outer-joined)."""
-    query = (
-        select(Response)
-        .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
-        .where(Response.event_id == event.id)
-    )
+    """Responses of ``event`` matching ``filters``, newest first (tag rows joined if needed)."""
+    query = select(Response).where(Response.event_id == event.id)
+    if any(getattr(filters, name) for name in _TAG_FILTERS):
+        query = query.outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
     if filters.kind:
         query = query.where(Response.kind == filters.kind)
     if filters.session:
@@ -152,33 +141,44 @@ def review_queue(event: Event) -> Select[Any]:
 
 
 def paginate(db: Session, query: Select[Any], number: int, per_page: int = PER_PAGE) -> Page:
-    """One page of ``query``'s responses, with their session, theme and tags loaded."""
-    total = db.scalar(query.with_only_columns(func.count(Response.id)).order_by(None)) or 0
-    pages = max(1, ceil(total / per_page))
-    number = min(max(1, number), pages)
-    items = db.scalars(
-        query.options(
+    """One page of ``query``'s responses, with their session, theme and tags loaded.
+
+    The page's ids come first (a deep page skips over ids in an index, not over whole rows
+    with their texts), then the page's 50 rows themselves.
+    """
+    ids = pagination.paginate(db, query.with_only_columns(Response.id), number, per_page=per_page)
+    rows = db.scalars(
+        select(Response)
+        .where(Response.id.in_(ids.items))
+        .options(
             selectinload(Response.session), selectinload(Response.theme), selectinload(Response.tag)
         )
-        .limit(per_page)
-        .offset((number - 1) * per_page)
-    ).all()
-    return Page(list(items), total, number, per_page)
+    )
+    by_id = {row.id: row for row in rows}
+    return replace(ids, items=[by_id[ident] for ident in ids.items])
 
 
 def counts_by_item(db: Session, event: Event, model: Any) -> list[tuple[Any, int]]:
-    """Active responses per feedback session (``AgendaSession``) or per theme (``Theme``)."""
-    column = Response.session_id if model is AgendaSession else Response.theme_id
-    query = (
-        select(model, func.count(Response.id))
-        .outerjoin(Response, (column == model.id) & _ACTIVE)
-        .where(model.event_id == event.id)
-        .group_by(model.id)
-        .order_by(model.position)
-    )
+    """Active responses per feedback session (``AgendaSession``) or per theme (``Theme``).
+
+    Counted from the console's counts index alone (its columns in its order: event, kind,
+    session, theme, status), then put beside the event's own items.
+    """
     if model is AgendaSession:
-        query = query.where(AgendaSession.takes_feedback)
-    return [(item, count) for item, count in db.execute(query)]
+        column = Response.session_id
+        mine = (Response.kind == "feedback", column.is_not(None))
+    else:
+        column = Response.theme_id
+        mine = (Response.kind == "input", Response.session_id.is_(None), column.is_not(None))
+    counts = dict(
+        db.execute(
+            select(column, func.count())
+            .where(Response.event_id == event.id, _ACTIVE, *mine)
+            .group_by(column)
+        ).all()
+    )
+    items = event.feedback_sessions() if model is AgendaSession else event.themes
+    return [(item, counts.get(item.id, 0)) for item in items]
 
 
 def counts_by_channel(db: Session, event: Event) -> dict[str, int]:
@@ -211,29 +211,21 @@ class Averages:
 
 def rating_averages(db: Session, event: Event) -> tuple[dict[int, Averages], Averages]:
     """Mean ratings per feedback session (by session id) and over all sessions."""
-    columns = []
-    for name in RATING_FIELDS:
-        column = getattr(Response, name)
-        columns += [func.count(column), func.avg(column)]
-    mine = (Response.event_id == event.id, _ACTIVE, Response.kind == "feedback")
+    return averages_of(*ratings(db, event))
 
-    def averages(row: Any) -> Averages:
-        values = list(row)
-        answers = {name: int(values[2 * n]) for n, name in enumerate(RATING_FIELDS)}
-        means = {
-            name: float(values[2 * n + 1]) if values[2 * n + 1] is not None else None
-            for n, name in enumerate(RATING_FIELDS)
-        }
-        return Averages(answers, means)
 
-    per_session = {
-        row[0]: averages(row[1:])
-        for row in db.execute(
-            select(Response.session_id, *columns).where(*mine).group_by(Response.session_id)
+def averages_of(
+    per_session: dict[int, dict[str, Distribution]], overall: dict[str, Distribution]
+) -> tuple[dict[int, Averages], Averages]:
+    """The means and numbers of answers of :func:`ratings`' distributions."""
+
+    def averages(found: dict[str, Distribution]) -> Averages:
+        return Averages(
+            {name: found[name].n for name in RATING_FIELDS},
+            {name: found[name].mean for name in RATING_FIELDS},
         )
-    }
-    overall = averages(db.execute(select(*columns).where(*mine)).one())
-    return per_session, overall
+
+    return {ident: averages(found) for ident, found in per_session.items()}, averages(overall)
 
 
 def inputs_reviewed(db: Session, event: Event) -> tuple[int, int]:
@@ -271,23 +263,39 @@ class Distribution:
         return sqrt(sum(c * (v - mean) ** 2 for v, c in enumerate(self.counts, 1)) / self.n)
 
 
+def ratings(
+    db: Session, event: Event
+) -> tuple[dict[int, dict[str, Distribution]], dict[str, Distribution]]:
+    """The 1-5 distribution of every rating question per session (by id) and over all.
+
+    One pass over the console's counts index: five counts per question and session.
+    """
+    mine = (Response.event_id == event.id, _ACTIVE, Response.kind == "feedback")
+    columns = [
+        func.count().filter(getattr(Response, name) == value)
+        for name in RATING_FIELDS
+        for value in range(1, 6)
+    ]
+    per_session: dict[int, dict[str, Distribution]] = {}
+    totals = {name: [0] * 5 for name in RATING_FIELDS}
+    for session_id, *counts in db.execute(
+        select(Response.session_id, *columns).where(*mine).group_by(Response.session_id)
+    ):
+        found = {}
+        for index, name in enumerate(RATING_FIELDS):
+            five = list(counts[5 * index : 5 * index + 5])
+            found[name] = Distribution(_five(five))
+            totals[name] = [a + b for a, b in zip(totals[name], five, strict=True)]
+        per_session[session_id] = found
+    return per_session, {name: Distribution(_five(totals[name])) for name in RATING_FIELDS}
+
+
 def rating_distributions(
     db: Session, event: Event, question: str
 ) -> tuple[dict[int, Distribution], Distribution]:
     """Answers 1-5 to ``question`` per feedback session (by id) and over all sessions."""
-    column = getattr(Response, question)
-    found: dict[int, list[int]] = {}
-    query = (
-        select(Response.session_id, column, func.count())
-        .where(Response.event_id == event.id, _ACTIVE, Response.kind == "feedback")
-        .where(column.is_not(None))
-        .group_by(Response.session_id, column)
-    )
-    for session_id, value, count in db.execute(query):
-        found.setdefault(session_id, [0] * 5)[value - 1] = count
-    total = [sum(counts[value] for counts in found.values()) for value in range(5)]
-    per_session = {ident: Distribution(_five(counts)) for ident, counts in found.items()}
-    return per_session, Distribution(_five(total))
+    per_session, overall = ratings(db, event)
+    return {ident: found[question] for ident, found in per_session.items()}, overall[question]
 
 
 def _five(counts: list[int]) -> tuple[int, int, int, int, int]:

@@ -24,7 +24,7 @@ from .. import labels
 from ..db import get_session
 from ..i18n import current_language
 from ..texts import gettext as _
-from . import bp, queries
+from . import bp, pagination, queries
 from .access import event_or_404
 from .downloads import _audit, _send_built
 from .review_forms import ReviewForm
@@ -182,7 +182,7 @@ def responses(slug: str) -> ResponseReturnValue:
     """List the event's responses, filtered and searched, 50 to a page."""
     event = event_or_404(slug)
     filters = queries.Filters.from_args(request.args)
-    number = request.args.get("page", 1, type=int)
+    number = pagination.page_number()
     page = queries.paginate(get_session(), queries.filtered(event, filters), number)
     return render_template(
         "admin/responses.html",

@@ -12,7 +12,7 @@ from survey_db.models import Event, Organiser, Response, ResponseTag, utcnow
 
 from ..db import get_session
 from ..texts import gettext as _
-from . import bp, queries
+from . import bp, pagination, queries
 from .access import event_or_404, organiser
 from .audit import record
 from .responses import render_detail, response_or_404
@@ -116,7 +116,7 @@ def review_queue(slug: str) -> ResponseReturnValue:
     """List unreviewed answers with text, the least certain first."""
     event = event_or_404(slug)
     db = get_session()
-    number = request.args.get("page", 1, type=int)
+    number = pagination.page_number()
     page = queries.paginate(db, queries.review_queue(event), number)
     return render_template(
         "admin/review.html",

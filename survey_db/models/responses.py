@@ -81,6 +81,19 @@ class Response(Base):
         ),
         *(_rating(name) for name in RATING_FIELDS),
         Index("ix_responses_event_kind", "event_id", "kind"),
+        # The console (migration 0005): its lists page by id within an event, and its counts
+        # and rating distributions read this index alone, not the wide rows with their texts.
+        Index("ix_responses_event_id", "event_id", "id"),
+        Index(
+            "ix_responses_console_counts",
+            "event_id",
+            "kind",
+            "session_id",
+            "theme_id",
+            "status",
+            "channel",
+            *RATING_FIELDS,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
