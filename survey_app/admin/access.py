@@ -1,4 +1,4 @@
-"""Who may see what: every console view loads its event through here."""
+"""Who may see what: every console view loads its event through here; refusals are audited."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from survey_db.models import Event, Organiser, organiser_events
 
 from ..db import get_session
+from . import audit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,7 +39,12 @@ def event_or_404(slug: str) -> Event:
     Not 403: an organiser of another event learns nothing about this one.
     """
     event = get_session().scalar(select(Event).where(Event.slug == slug))
-    if event is None or not organiser().can_see(event):
+    if event is None:
+        abort(404)
+    if not organiser().can_see(event):
+        audit.record_apart(
+            "access_refused", organiser=organiser(), event=event, path=request.full_path
+        )
         abort(404)
     return event
 
@@ -50,6 +56,7 @@ def admin_required(view: F) -> F:
     @login_required
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not organiser().is_admin:
+            audit.record_apart("access_refused", organiser=organiser(), path=request.full_path)
             abort(404)
         return view(*args, **kwargs)
 

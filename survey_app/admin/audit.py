@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
-from survey_db.engine import transaction
-from survey_db.models import AuditEntry, Event, Organiser
+from survey_db.models import AuditEntry, Event, Organiser, Response
+
+from ..db import begin_write, get_session
 
 #: Longest text kept in a detail (a refusal's message can quote a whole line of a file).
 MAX_DETAIL = 500
@@ -43,10 +43,19 @@ def record_apart(
     event: Event | None = None,
     **detail: Any,
 ) -> None:
-    """Record an entry in a short transaction of its own, committed at once.
+    """Record an entry and commit it at once, for a refusal or a page that only reads.
 
-    For refusals: the request's own session only reads or is rolled back, and the entry
-    must stay all the same.
+    Through the request's own session: a second connection would wait on SQLite for the
+    write lock the request itself may hold. Its reading transaction ends first, so the
+    entry is written in a write transaction of its own. Callers have nothing else pending.
     """
-    with transaction(current_app.extensions["survey_db"]["write"]) as db:
-        record(db, action, organiser=organiser, event=event, **detail)
+    db = get_session()
+    begin_write(db)
+    record(db, action, organiser=organiser, event=event, **detail)
+    db.commit()
+
+
+def record_personal_view(organiser: Organiser, event: Event, response: Response) -> None:
+    """Note that ``organiser`` was shown a response's name or organisation, if it has any."""
+    if response.name or response.organisation:
+        record_apart("personal_viewed", organiser=organiser, event=event, response=response.id)

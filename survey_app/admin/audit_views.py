@@ -19,9 +19,13 @@ from .pagination import page_number, paginate
 ACTIONS = {
     "login": _l("Signed in"),
     "login_failed": _l("Sign-in failed"),
-    "login_throttled": _l("Sign-in refused: too many failures"),
+    "login_throttled": _l("Sign-in refused: too many failures or requests"),
     "logout": _l("Signed out"),
     "event_loaded": _l("Event file loaded"),
+    "upload_failed": _l("Event file refused"),
+    "series_changed": _l("Series changed"),
+    "access_refused": _l("Access refused"),
+    "personal_viewed": _l("Name and organisation viewed"),
     "event_opened": _l("Collection opened"),
     "event_closed": _l("Collection closed"),
     "organiser_created": _l("Organiser created"),
@@ -36,6 +40,14 @@ DETAILS = {
     "by": _l("By"),
     "admin": _l("Administrator"),
     "events": _l("Events"),
+    "problem": _l("Problem"),
+    "file": _l("File"),
+    "series": _l("Series"),
+    "title_en": _l("Title (English)"),
+    "source": _l("From the file of"),
+    "path": _l("Address asked for"),
+    "limit": _l("Limit"),
+    "response": _l("Answer"),
 }
 
 

@@ -24,8 +24,8 @@ from .. import labels
 from ..db import get_session
 from ..i18n import current_language
 from ..texts import gettext as _
-from . import bp, pagination, queries
-from .access import event_or_404
+from . import audit, bp, pagination, queries
+from .access import event_or_404, organiser
 from .downloads import _audit, _send_built
 from .review_forms import ReviewForm
 
@@ -156,6 +156,7 @@ def render_detail(event: Event, response: Response, form: ReviewForm | None = No
     The list's filters come along in the query string, for the previous and next answer.
     """
     db = get_session()
+    audit.record_personal_view(organiser(), event, response)
     filters = queries.Filters.from_args(request.args)
     newer, older = neighbours(db, event, filters, response.id)
     return render_template(
