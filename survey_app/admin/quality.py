@@ -45,6 +45,8 @@ class ReviewedAnswer:
     language: str
     machine: frozenset[str]
     reviewed: frozenset[str]
+    #: The words the machine quoted as evidence, any level.
+    evidence: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ def reviewed_answers(db: Session, event: Event | None = None) -> list[ReviewedAn
             tag.text_language or response.language,
             frozenset(tag.machine_levels or ()),
             frozenset(tag.reviewed_levels or ()),
+            frozenset(
+                quote for quotes in (tag.machine_evidence or {}).values() for quote in quotes
+            ),
         )
         for response, tag in db.execute(query)
     ]

@@ -16,6 +16,7 @@ from survey_db.models import Event
 from .. import demo, privacy
 from ..db import get_session
 from ..events import FIRST_EVENT_FILE, EventFileError, apply_event, parse_event_yaml
+from .codebook import codebook_cli
 from .export import export_command
 from .organisers import organisers_cli
 from .pipeline import pipeline_cli
@@ -187,5 +188,6 @@ def init_app(app: Flask) -> None:
         privacy_cli,
         export_command,
         organisers_cli,
+        codebook_cli,
     ):
         app.cli.add_command(command)

@@ -3,6 +3,7 @@
 from .accounts import AuditEntry, Organiser, organiser_events
 from .base import Base, utcnow
 from .events import AgendaSession, Event, Series, SessionPerson, Theme
+from .overlay import CodebookAddition
 from .responses import ANSWER_FIELDS, Response, ResponseVersion
 from .runs import PipelineRun
 from .tags import ResponseTag
@@ -12,6 +13,7 @@ __all__ = [
     "AgendaSession",
     "AuditEntry",
     "Base",
+    "CodebookAddition",
     "Event",
     "Organiser",
     "PipelineRun",

@@ -1,0 +1,279 @@
+"""Codebook additions proposed from people's reviews: words and phrases a reviewer's level
+rests on where the machine missed it.
+
+Pure (reviewed answers in, ranked suggestions out), so the console, the command line and
+``bench/review_loop.py`` rank alike. A suggestion never changes a tag: an admin accepts it
+into the codebook overlay, after a preview, and only the next run re-tags with it.
+
+For each level, the candidates are the terms of the answers to which a reviewer added that
+level (the machine had missed it): English stems and two-word phrases (written in their most
+frequent surface form, which the tagger stems back), Chinese words and pairs of adjacent
+words (matched as substrings, as the tagger matches Chinese indicators on the raw text).
+``support`` counts those answers holding a term; ``precision`` is the share, among all
+reviewed answers of that language holding it, that a person gave the level. Removed levels
+weigh in through precision: an answer the machine tagged and the reviewer cleared counts
+against every term in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
+
+from pipeline.codebook import Addition
+from pipeline.traditional import to_simplified
+from survey_db.models.vocabulary import LEVELS
+
+#: Defaults of the command line and the console: a term must stand in at least this many
+#: answers where the level was missed, and be right this often among the reviewed answers.
+MIN_SUPPORT = 2
+MIN_PRECISION = 0.8
+
+_EN_TOKEN = re.compile(r"[a-z][a-z0-9]*(?:['-][a-z0-9]+)*|[.,;:!?()\[\]\"“”—–]")
+#: Words a codebook gap "*" may stand for.
+MAX_GAP = 4
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+#: Longest Chinese term proposed, in characters.
+ZH_LONGEST = 4
+
+
+#: English words too common to name a level alone (and negation words, which the tagger
+#: reads as "no": a term holding one would mean something else there).
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+EN_STOPWORDS = _words(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each
+    few for from further had has have having he her here hers him his how i if in into is
+    it its itself just me more most my myself no nor not now of off on once only or other
+    our ours out over own same she should so some such than that the their theirs them then
+    there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours us got get gets getting
+    one two many much even still really like lot lots go going went said says say every
+    since year years month months week weeks day days time last new people never nothing
+    without cannot told tell know think thought make made way back first well told yes
+    january february march april may june july august september october november december"""
+)
+#: Chinese function words and fillers, never a term alone.
+ZH_STOPWORDS = _words(
+    """的 了 是 在 我 我们 你 你们 他 他们 她 它 也 都 就 和 与 及 或 还 又 很 太 更 最 这 那 这个
+    那个 这些 那些 一个 一些 有 没有 没 不 不是 被 把 让 给 对 从 到 为 为了 因为 所以 但 但是 而
+    就是 还是 已经 现在 今年 去年 时候 什么 怎么 可以 可能 没法 自己 大家 一下 一直 其实 真的
+    非常 比较 以及 其中 等 等等 之后 之前 以后 以前 期间 方面 情况 问题 一样 只是 只有 还有"""
+)
+#: Characters a Chinese term never begins or ends with (particles, pronouns, negation).
+_ZH_EDGES = frozenset(
+    "的了是在我你他她它也都就和与及或还又很太更最这那有没不被把让给对从到为而吗呢吧啊着过之其"
+)
+
+
+@dataclass(frozen=True)
+class ReviewedText:
+    """One reviewed answer as the suggester needs it."""
+
+    text: str
+    language: str
+    machine: frozenset[str]
+    reviewed: frozenset[str]
+    #: The words the machine quoted as evidence (any level): a term inside one of them is
+    #: already read by a longer indicator there, so adding it would change nothing.
+    evidence: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A term proposed as an indicator of ``level`` in ``language``, with its evidence."""
+
+    level: str
+    language: str
+    term: str
+    #: Reviewed answers where the machine missed the level and the term stands.
+    support: int
+    #: Of the reviewed answers of that language holding the term, the share given the level.
+    precision: float
+    #: Reviewed answers of that language holding the term.
+    matches: int
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+def _en_terms(text: str) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(stems, surface) of each content word, and of each pair of content words in one
+    clause with at most :data:`MAX_GAP` other words between: written "a b" when they touch
+    and "a * b" (the codebook's gap) either way."""
+    previous: tuple[str, str] | None = None
+    skipped = 0
+    for word in _EN_TOKEN.findall(text.lower().replace("’", "'")):
+        if not word[0].isalpha() or word in _BREAKS or "'" in word:
+            previous = None  # punctuation, negation, contrast: no phrase across them
+            continue
+        if word in EN_STOPWORDS or len(word) < 3:
+            skipped += 1
+            continue
+        stem = _stemmer().stemWord(word)
+        yield (stem,), word
+        if previous is not None and skipped <= MAX_GAP:
+            if not skipped:
+                yield (previous[0], stem), f"{previous[1]} {word}"
+            yield (previous[0], "*", stem), f"{previous[1]} * {word}"
+        previous, skipped = (stem, word), 0
+
+
+#: Words across which no phrase is formed (negation and contrast change what follows).
+_BREAKS = _words("no not never without nor cannot but however")
+
+
+def _zh_terms(text: str) -> Iterator[tuple[str, str]]:
+    """Each run of two to :data:`ZH_LONGEST` Chinese characters (Traditional read as
+    Simplified, as the tagger reads it) that neither starts nor ends with a function word."""
+    for run in _CJK_RUN.findall(to_simplified(text)):
+        for size in range(2, ZH_LONGEST + 1):
+            for start in range(len(run) - size + 1):
+                gram = run[start : start + size]
+                if gram[0] in _ZH_EDGES or gram[-1] in _ZH_EDGES or gram in ZH_STOPWORDS:
+                    continue
+                yield gram, gram
+
+
+def terms_of(text: str, language: str) -> dict[object, str]:
+    """The candidate terms of one text: a key (stems or characters) -> surface form."""
+    pairs = _en_terms(text) if language == "en" else _zh_terms(text)
+    return dict(pairs)
+
+
+def suggest(
+    answers: Iterable[ReviewedText],
+    *,
+    min_support: int = MIN_SUPPORT,
+    min_precision: float = 0.0,
+    known: Callable[[str, str, str], bool] | None = None,
+    trial: Callable[[list[Addition]], Any] | None = None,
+    levels: Iterable[str] = LEVELS,
+) -> list[Suggestion]:
+    """Terms worth adding, ranked by support, then precision, then the term.
+
+    ``known(level, language, term)``, if given, says a term the tagger already reads as the
+    level (it is left out: adding it would change nothing). ``trial(additions)``, if given,
+    builds a tagger with the candidates added: a candidate is kept only where that tagger
+    quotes it as the level's evidence in at least ``min_support`` of the answers that
+    support it (a longer indicator, or the same words for another level, can take its place).
+    """
+    answers = list(answers)
+    wanted = tuple(levels)
+    presence: dict[str, list[tuple[dict[object, str], ReviewedText]]] = defaultdict(list)
+    for answer in answers:
+        quotes = [quote.lower() for quote in answer.evidence]
+        terms = {
+            key: surface
+            for key, surface in terms_of(answer.text, answer.language).items()
+            if not any(surface in quote for quote in quotes)
+        }
+        presence[answer.language].append((terms, answer))
+    found: list[Suggestion] = []
+    for language, items in presence.items():
+        holders: dict[object, list[ReviewedText]] = defaultdict(list)
+        surfaces: dict[object, Counter[str]] = defaultdict(Counter)
+        for terms, answer in items:
+            for key, surface in terms.items():
+                holders[key].append(answer)
+                surfaces[key][surface] += 1
+        for key, holding in holders.items():
+            if len(holding) < min_support:
+                continue
+            term = surfaces[key].most_common(1)[0][0]
+            for level in wanted:
+                support = sum(level in a.reviewed and level not in a.machine for a in holding)
+                if support < min_support:
+                    continue
+                precision = sum(level in a.reviewed for a in holding) / len(holding)
+                if precision < min_precision:
+                    continue
+                if known is not None and known(level, language, term):
+                    continue
+                found.append(Suggestion(level, language, term, support, precision, len(holding)))
+    found.sort(key=lambda s: (-s.support, -s.precision, s.level, s.language, s.term))
+    found = _drop_covered(found)
+    if trial is not None and found:
+        found = _effective(found, answers, trial, min_support)
+    return found
+
+
+def _effective(
+    found: list[Suggestion],
+    answers: list[ReviewedText],
+    trial: Callable[[list[Addition]], Any],
+    min_support: int,
+) -> list[Suggestion]:
+    """The suggestions a tagger with all of them added quotes as evidence often enough."""
+    tagger = trial([Addition(s.level, s.language, s.term) for s in found])
+    missed = [a for a in answers if a.reviewed - a.machine]
+    evidence = [(a, tagger.tag(a.text).evidence) for a in missed]
+    kept = []
+    for suggestion in found:
+        key = _key(suggestion.term, suggestion.language)
+        quoted = sum(
+            suggestion.level in answer.reviewed - answer.machine
+            and any(
+                key in _quote_keys(q, answer.language) for q in quotes.get(suggestion.level, ())
+            )
+            for answer, quotes in evidence
+        )
+        if quoted >= min_support:
+            kept.append(suggestion)
+    return kept
+
+
+def _key(term: str, language: str) -> object:
+    """The key a term is counted under (as :func:`terms_of` makes them)."""
+    if language == "zh":
+        return to_simplified(term)
+    return tuple("*" if word == "*" else _stemmer().stemWord(word) for word in term.split())
+
+
+def _quote_keys(quote: str, language: str) -> set[object]:
+    """The keys of the terms a quoted piece of evidence holds (the term itself among them)."""
+    keys = set(terms_of(quote, language))
+    if language == "zh":
+        keys.add(to_simplified(quote))
+    return keys
+
+
+def _drop_covered(ranked: list[Suggestion]) -> list[Suggestion]:
+    """Leave out a term when a more general one (one of its words, or the same words with a
+    gap; in Chinese, a shorter run inside it) is suggested for the level with no less support
+    and precision: that term finds all this one finds."""
+    best = {(s.level, s.language, s.term): s for s in ranked}
+    kept = []
+    for suggestion in ranked:
+        if suggestion.language == "zh":
+            term = suggestion.term
+            general = [
+                term[start : start + size]
+                for size in range(2, len(term))
+                for start in range(len(term) - size + 1)
+            ]
+        else:
+            words = suggestion.term.split()
+            general = [word for word in words if word != "*"] if len(words) > 1 else []
+            if len(words) == 2:
+                general.append(f"{words[0]} * {words[1]}")
+        covered = any(
+            (other := best.get((suggestion.level, suggestion.language, term))) is not None
+            and other.support >= suggestion.support
+            and other.precision >= suggestion.precision
+            for term in general
+        )
+        if not covered:
+            kept.append(suggestion)
+    return kept

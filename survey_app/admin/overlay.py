@@ -1,0 +1,278 @@
+"""The codebook overlay's operations, shared by the console and the command line.
+
+Plain functions over a session: suggestions from the stored reviews, the preview of a term
+("N answers would gain level X; of the reviewed ones, M agree and K do not"), adding and
+removing terms (each an overlay revision, each in the audit log). Nothing here re-tags: the
+next run of the pipeline does, because the tagger's version includes the overlay.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from pipeline import Addition, build_tagger
+from pipeline.codebook import CodebookError
+from pipeline.suggest import ReviewedText, Suggestion, suggest
+from pipeline.tagger import Tagger, language_of
+from survey_db import counting
+from survey_db.models import CodebookAddition, Event, Organiser, Response
+from survey_db.models.overlay import active_additions, active_terms, overlay_revision
+from survey_db.models.vocabulary import LANGUAGES, LEVELS
+
+from ..texts import gettext as _
+from .audit import record
+from .quality import reviewed_answers
+
+#: The longest term accepted (the column's size).
+MAX_TERM = 200
+#: A term found in more than this share of a language's answers is warned about ...
+WARN_SHARE = 0.25
+#: ... and refused above this share, once there are enough answers to judge.
+REFUSE_SHARE = 0.5
+MIN_ANSWERS_TO_REFUSE = 20
+#: Answers a preview shows as examples of what would change.
+EXAMPLES = 10
+
+_EN_WORD = re.compile(r"[^\W_]+")
+
+
+class OverlayRefused(ValueError):
+    """A term cannot be added or removed; the message says why, for people."""
+
+
+def _additions(terms: list[tuple[str, str, str, bool]]) -> list[Addition]:
+    return [Addition(level, language, term, weak) for level, language, term, weak in terms]
+
+
+def tagger_for(db: Session, extra: Addition | None = None) -> Tagger:
+    """The bundled codebook with the overlay as it stands (and ``extra``, if given)."""
+    additions = _additions(active_terms(db))
+    return build_tagger([*additions, extra] if extra is not None else additions)
+
+
+def parse_addition(level: str, language: str, term: str, weak: bool = False) -> Addition:
+    """A checked addition, or :class:`OverlayRefused` saying what is wrong with it."""
+    term = " ".join((term or "").split())
+    if len(term) > MAX_TERM:
+        raise OverlayRefused(_("A term can have at most %(n)d characters.", n=MAX_TERM))
+    if level not in LEVELS:
+        raise OverlayRefused(_("Unknown impact level: %(code)s.", code=level))
+    if language not in LANGUAGES:
+        raise OverlayRefused(_("Unknown language: %(code)s (use en or zh).", code=language))
+    if not term:
+        raise OverlayRefused(_("The term is empty."))
+    try:
+        return Addition(level, language, term, weak)
+    except CodebookError as error:
+        if "wildcard" in str(error):
+            raise OverlayRefused(
+                _("A term cannot begin or end with the wildcard *: write the words around it.")
+            ) from None
+        raise OverlayRefused(
+            _("A term needs at least one letter, digit or Chinese character.")
+        ) from None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What adding a term would do to the stored answers (of one event, or all)."""
+
+    addition: Addition
+    #: Answers of the term's language with text, and those holding the term's words.
+    answers: int
+    holding: int
+    #: Answers that would gain the level, and among them the reviewed ones that agree
+    #: (a person gave the level) and do not (a person left it out).
+    gain: int
+    agree: int
+    disagree: int
+    examples: tuple[int, ...]
+
+    @property
+    def share(self) -> float:
+        """Share of the language's answers holding the term's words."""
+        return self.holding / self.answers if self.answers else 0.0
+
+    @property
+    def broad(self) -> bool:
+        """The term stands in so many answers that it cannot tell a level apart."""
+        return self.share > WARN_SHARE
+
+    @property
+    def refused(self) -> bool:
+        """So broad that it is refused outright."""
+        return self.answers >= MIN_ANSWERS_TO_REFUSE and self.share > REFUSE_SHARE
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+def _holds(text: str, addition: Addition) -> bool:
+    """Whether ``text`` holds the term's words (a cheap, generous test before tagging)."""
+    pieces = [piece for piece in addition.term.split() if piece != "*"]
+    if addition.language == "zh":
+        return all(piece in text for piece in pieces)
+    lowered = text.lower()
+    words = [word for piece in pieces for word in _EN_WORD.findall(piece.lower())]
+    # a stem's first four letters stand in every form the tagger would stem to it
+    return all(stem[:4] in lowered for stem in _stemmer().stemWords(words))
+
+
+def preview(db: Session, addition: Addition, event: Event | None = None) -> Preview:
+    """What the term would change: tags only the answers holding its words, twice."""
+    before, after = tagger_for(db), tagger_for(db, addition)
+    query = (
+        select(Response)
+        .outerjoin(Response.tag)
+        .where(counting.counted())
+        .options(selectinload(Response.tag))
+        .order_by(Response.id)
+    )
+    if event is not None:
+        query = query.where(Response.event_id == event.id)
+    answers = holding = gain = agree = disagree = 0
+    examples: list[int] = []
+    for response in db.scalars(query.execution_options(yield_per=500)):
+        texts = [text for text in response.texts().values() if text.strip()]
+        mine = [text for text in texts if language_of(text) == addition.language]
+        if not mine:
+            continue
+        answers += 1
+        if not any(_holds(text, addition) for text in mine):
+            continue
+        holding += 1
+        had = any(addition.level in before.tag(text).levels for text in texts)
+        has = any(addition.level in after.tag(text).levels for text in texts)
+        if has and not had:
+            gain += 1
+            if len(examples) < EXAMPLES:
+                examples.append(response.id)
+            tag = response.tag
+            if tag is not None and counting.is_reviewed(tag.review_state):
+                if addition.level in (tag.reviewed_levels or ()):
+                    agree += 1
+                else:
+                    disagree += 1
+    return Preview(addition, answers, holding, gain, agree, disagree, tuple(examples))
+
+
+def add_term(
+    db: Session,
+    addition: Addition,
+    organiser: Organiser | None,
+    *,
+    source: str = "typed",
+    checked: Preview | None = None,
+) -> CodebookAddition:
+    """Add a term to the overlay as a new revision and audit it; refuse a duplicate or a
+    term the preview found far too broad."""
+    if checked is not None and checked.refused:
+        raise OverlayRefused(
+            _(
+                "The term stands in %(share).0f%% of the answers in that language: it would "
+                "tag nearly everything. Write a more specific term.",
+                share=100 * checked.share,
+            )
+        )
+    for row in active_additions(db):
+        if (row.level, row.language, row.term) == (
+            addition.level,
+            addition.language,
+            addition.term,
+        ):
+            raise OverlayRefused(_("This term is already in the codebook overlay."))
+    revision = overlay_revision(db) + 1
+    row = CodebookAddition(
+        level=addition.level,
+        language=addition.language,
+        term=addition.term,
+        weak=addition.weak,
+        source=source,
+        added_in=revision,
+        added_by_id=organiser.id if organiser is not None else None,
+    )
+    db.add(row)
+    db.flush()
+    detail = {"addition_id": row.id, "revision": revision, "level": row.level}
+    detail |= {"language": row.language, "term": row.term, "weak": row.weak, "source": source}
+    if checked is not None:
+        detail |= {"gain": checked.gain, "agree": checked.agree, "disagree": checked.disagree}
+    record(db, "codebook_add", organiser=organiser, **detail)
+    return row
+
+
+def find_active(db: Session, level: str, language: str, term: str) -> CodebookAddition:
+    """The active overlay row for this term, or :class:`OverlayRefused`."""
+    term = " ".join(term.split())
+    row = db.scalar(
+        select(CodebookAddition).where(
+            CodebookAddition.level == level,
+            CodebookAddition.language == language,
+            CodebookAddition.term == term,
+            CodebookAddition.removed_in.is_(None),
+        )
+    )
+    if row is None:
+        raise OverlayRefused(_("No such term in the codebook overlay."))
+    return row
+
+
+def remove_term(db: Session, row: CodebookAddition, organiser: Organiser | None) -> int:
+    """Take a term out of the overlay as a new revision and audit it; give the revision."""
+    if not row.active:
+        raise OverlayRefused(_("This term was already removed."))
+    revision = overlay_revision(db) + 1
+    row.remove(revision, organiser.id if organiser is not None else None)
+    record(
+        db,
+        "codebook_remove",
+        organiser=organiser,
+        addition_id=row.id,
+        revision=revision,
+        level=row.level,
+        language=row.language,
+        term=row.term,
+    )
+    return revision
+
+
+def suggestions(db: Session, event: Event | None = None, min_support: int = 2) -> list[Suggestion]:
+    """Terms proposed from the reviews (of one event, or all), ranked; none is applied."""
+    tagger = tagger_for(db)
+    answers = [
+        ReviewedText(
+            "\n".join(item.texts), item.language, item.machine, item.reviewed, item.evidence
+        )
+        for item in reviewed_answers(db, event)
+    ]
+
+    def known(level: str, language: str, term: str) -> bool:
+        return level in tagger.tag(term).evidence
+
+    return suggest(answers, min_support=min_support, known=known)
+
+
+def as_yaml(rows: list[CodebookAddition], revision: int) -> str:
+    """The active terms as a patch to fold into ``pipeline/codebook.yaml``."""
+    levels: dict[str, dict[str, dict[str, dict[str, list[str]]]]] = {}
+    for row in rows:
+        tiers = levels.setdefault(row.level, {"indicators": {}})["indicators"]
+        tiers.setdefault(row.language, {}).setdefault("weak" if row.weak else "strong", []).append(
+            row.term
+        )
+    header = (
+        f"# Codebook overlay, revision {revision}: add these indicators to the same levels of\n"
+        "# pipeline/codebook.yaml, then remove them from the overlay.\n"
+    )
+    if not levels:
+        return header + "# (the overlay is empty)\n"
+    return header + yaml.safe_dump({"levels": levels}, allow_unicode=True, sort_keys=True)

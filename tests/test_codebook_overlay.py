@@ -1,0 +1,190 @@
+"""The codebook overlay on the command line: suggestions from reviews, a preview before a
+term is added, revisions, removal with history, the audit log and bad terms refused."""
+
+from __future__ import annotations
+
+import yaml
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select
+
+from pipeline import TAGGER_VERSION
+from survey_app.admin.overlay import tagger_for
+from survey_app.db import get_session
+from survey_db.models import AuditEntry, CodebookAddition, Event, ResponseTag
+
+from .admin_helpers import add_response
+from .conftest import FIRST_SLUG
+
+STALL = "Our night market vendors were hit hard by the stall-out this spring."
+
+
+def reviewed(machine: list[str], person: list[str]) -> dict:
+    return {
+        "machine_levels": machine,
+        "review_state": "changed",
+        "reviewed_levels": person,
+        "reviewed_groups": [],
+        "reviewed_areas": [],
+    }
+
+
+def audit(app: Flask) -> list[tuple[str, dict]]:
+    with app.app_context():
+        rows = get_session().scalars(select(AuditEntry).order_by(AuditEntry.id))
+        return [(row.action, row.detail) for row in rows]
+
+
+def overlay_rows(app: Flask) -> list[CodebookAddition]:
+    with app.app_context():
+        db = get_session()
+        rows = list(db.scalars(select(CodebookAddition).order_by(CodebookAddition.id)))
+        db.expunge_all()
+        return rows
+
+
+def test_add_previews_then_adds_a_revision_that_changes_the_tagger_version(
+    app: Flask, runner: FlaskCliRunner, event: Event
+):
+    agreeing = add_response(app, FIRST_SLUG, text=STALL, tags=reviewed([], ["economic_crisis"]))
+    disagreeing = add_response(
+        app, FIRST_SLUG, text="A stall-out of the talks, nothing more.", tags=reviewed([], [])
+    )
+    add_response(app, FIRST_SLUG, text="Two more stall-outs this week.")  # not reviewed
+    add_response(app, FIRST_SLUG, text="The vaccine rollout was quick.")
+    result = runner.invoke(args=["codebook", "add", "economic_crisis", "en", "stall-out", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "3 answer(s) would gain level economic_crisis; of the reviewed ones, 1 agree and 1 do not."
+        in result.output
+    )
+    assert "stand in 3 of 4 en answer(s) (75%)" in result.output
+    assert "Warning: the term is very broad" in result.output
+    assert "overlay revision 1" in result.output
+    [row] = overlay_rows(app)
+    assert (row.level, row.language, row.term, row.weak, row.added_in) == (
+        "economic_crisis",
+        "en",
+        "stall-out",
+        False,
+        1,
+    )
+    action, detail = audit(app)[-1]
+    assert action == "codebook_add" and detail["term"] == "stall-out" and detail["revision"] == 1
+    assert (detail["gain"], detail["agree"], detail["disagree"]) == (3, 1, 1)
+    with app.app_context():
+        tagger = tagger_for(get_session())
+        assert tagger.codebook.tagger_version.startswith(TAGGER_VERSION + "+")
+        result = tagger.tag(STALL)
+        assert result.evidence["economic_crisis"] == ("stall-out",)
+        # a suggestion or an addition never touches the stored tags: the next run re-tags
+        tags = {t.response_id: t for t in get_session().scalars(select(ResponseTag))}
+        assert tags[agreeing].machine_levels == [] and tags[disagreeing].machine_levels == []
+
+
+def test_add_asks_before_adding_and_a_no_adds_nothing(
+    app: Flask, runner: FlaskCliRunner, event: Event
+):
+    add_response(app, FIRST_SLUG, text=STALL)
+    result = runner.invoke(
+        args=["codebook", "add", "economic_crisis", "en", "stall-out"], input="n\n"
+    )
+    assert result.exit_code == 0 and "Nothing added." in result.output
+    assert overlay_rows(app) == []
+
+
+def test_remove_keeps_the_history_and_additions_list_it(
+    app: Flask, runner: FlaskCliRunner, event: Event
+):
+    for term in ("stall-out", "hours were cut"):
+        assert (
+            runner.invoke(
+                args=["codebook", "add", "economic_crisis", "en", term, "--yes"]
+            ).exit_code
+            == 0
+        )
+    assert (
+        runner.invoke(
+            args=["codebook", "add", "stimulus", "zh", "纾困 * 补助", "--weak", "--yes"]
+        ).exit_code
+        == 0
+    )
+    removed = runner.invoke(args=["codebook", "remove", "economic_crisis", "en", " stall-out "])
+    assert removed.exit_code == 0 and "revision 4" in removed.output
+    rows = overlay_rows(app)
+    assert [(row.term, row.added_in, row.removed_in) for row in rows] == [
+        ("stall-out", 1, 4),
+        ("hours were cut", 2, None),
+        ("纾困 * 补助", 3, None),
+    ]
+    assert audit(app)[-1][0] == "codebook_remove" and audit(app)[-1][1]["revision"] == 4
+    listing = runner.invoke(args=["codebook", "additions"]).output
+    assert "revision 4: 2 term(s)" in listing and "stall-out" not in listing
+    history = runner.invoke(args=["codebook", "additions", "--all"]).output
+    assert "stall-out" in history and "(removed in revision 4)" in history
+    patch = yaml.safe_load(runner.invoke(args=["codebook", "additions", "--yaml"]).output)
+    assert patch == {
+        "levels": {
+            "economic_crisis": {"indicators": {"en": {"strong": ["hours were cut"]}}},
+            "stimulus": {"indicators": {"zh": {"weak": ["纾困 * 补助"]}}},
+        }
+    }
+    again = runner.invoke(args=["codebook", "remove", "economic_crisis", "en", "stall-out"])
+    assert again.exit_code == 1 and "No such term in the codebook overlay." in again.output
+    with app.app_context():
+        assert tagger_for(get_session()).tag(STALL).levels == frozenset()
+
+
+def test_malformed_duplicate_and_too_broad_terms_are_refused(
+    app: Flask, runner: FlaskCliRunner, event: Event
+):
+    cases = {
+        "": "The term is empty.",
+        "   ": "The term is empty.",
+        "?!…": "at least one letter, digit or Chinese character",
+        "*": "at least one letter, digit or Chinese character",
+        "* fever": "cannot begin or end with the wildcard",
+        "x" * 201: "at most 200 characters",
+    }
+    for term, message in cases.items():
+        result = runner.invoke(args=["codebook", "add", "virus", "en", term, "--yes"])
+        assert result.exit_code == 1 and message in result.output, (term, result.output)
+        assert "Traceback" not in result.output
+    assert runner.invoke(args=["codebook", "add", "flu", "en", "fever"]).exit_code == 2
+    assert (
+        runner.invoke(args=["codebook", "add", "virus", "en", "long haulers", "--yes"]).exit_code
+        == 0
+    )
+    duplicate = runner.invoke(args=["codebook", "add", "virus", "en", "long  haulers", "--yes"])
+    assert duplicate.exit_code == 1 and "already in the codebook overlay" in duplicate.output
+    for number in range(20):
+        add_response(app, FIRST_SLUG, text=f"The session number {number} was fine.")
+    broad = runner.invoke(args=["codebook", "add", "virus", "en", "the", "--yes"])
+    assert broad.exit_code == 1 and "would tag nearly everything" in broad.output
+    assert [row.term for row in overlay_rows(app)] == ["long haulers"]
+
+
+def test_suggest_lists_terms_of_missed_levels_with_support_and_precision(
+    app: Flask, runner: FlaskCliRunner, event: Event
+):
+    for text in (
+        STALL,
+        "Another stall-out closed three more stalls.",
+        "After the stall-out we sold less.",
+    ):
+        add_response(app, FIRST_SLUG, text=text, tags=reviewed([], ["economic_crisis"]))
+    add_response(
+        app, FIRST_SLUG, text="The stall-out of the talks changed nothing.", tags=reviewed([], [])
+    )
+    add_response(
+        app, FIRST_SLUG, text="A stall-out again.", tags={"machine_levels": []}
+    )  # unreviewed
+    result = runner.invoke(args=["codebook", "suggest", "--event", FIRST_SLUG])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if " stall-out " in line)
+    assert line.split() == ["economic_crisis", "en", "stall-out", "3", "0.75"]
+    assert overlay_rows(app) == []  # suggestions change nothing
+    high = runner.invoke(args=["codebook", "suggest", "--min-support", "4"])
+    assert "No suggestion" in high.output
+    unknown = runner.invoke(args=["codebook", "suggest", "--event", "nope"])
+    assert unknown.exit_code == 1 and "no event 'nope'" in unknown.output
