@@ -29,11 +29,10 @@ MIN_EVIDENCE = 0.3
 EVIDENCE_SHARE = 0.3
 MAX_EVIDENCE = 3
 
-_EN_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
-_CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]\"“”—–]")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# a CJK character, a Latin or digit run, or a break (punctuation or space between CJK runs)
-_ZH_UNIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+|[^\w\s]")
+# a word, or a clause mark (a break)
+_EN_UNIT = re.compile(r"([^\W_]+(?:['’][^\W_]+)?)|[.,;:!?()\[\]\"“”—–]")
+# a CJK character, a Latin or digit run, or a break (any other mark; spaces are skipped)
+_ZH_UNIT = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])|([^\W_]+)|[^\w\s]")
 _DIGIT = re.compile(r"\d")
 _STEMMER = snowballstemmer.stemmer("english")
 _FUNCTION_EN = str.split(
@@ -51,6 +50,9 @@ FUNCTION_WORDS = frozenset(
 )
 _CACHE_LIMIT = 65536
 _stems: dict[str, str] = {}
+
+
+_new_unit = tuple.__new__  # builds a Unit without NamedTuple's Python-level __new__
 
 
 class Unit(NamedTuple):
@@ -74,15 +76,12 @@ def _stem(word: str) -> str:
 
 def english_units(text: str) -> list[Unit]:
     """Stemmed words, numbers as <num>, with a break unit at each clause mark."""
-    units = []
-    at = 0
-    for match in _EN_WORD.finditer(text):
-        start = match.start()
-        if _CLAUSE_BREAK.search(text, at, start):
-            units.append(Unit("", at, start))
-        units.append(Unit(_stem(match.group()), start, match.end()))
-        at = match.end()
-    return units
+    stems = _stems
+    return [
+        _new_unit(Unit, ((stems.get(word) or _stem(word)) if word else "", *match.span()))
+        for match in _EN_UNIT.finditer(text)
+        for word in (match.group(1),)
+    ]
 
 
 def chinese_units(text: str) -> list[Unit]:
@@ -90,14 +89,11 @@ def chinese_units(text: str) -> list[Unit]:
     lower-cased, numbers as <num>, breaks between."""
     units = []
     for match in _ZH_UNIT.finditer(to_simplified(text)):
-        piece = match.group()
-        if _CJK.match(piece):
-            key = piece
-        elif piece[0].isalnum():
-            key = "<num>" if _DIGIT.search(piece) else piece.lower()
-        else:
-            key = ""
-        units.append(Unit(key, match.start(), match.end()))
+        key = match.group(1)
+        if key is None:
+            word = match.group(2)
+            key = "" if word is None else "<num>" if _DIGIT.search(word) else word.lower()
+        units.append(_new_unit(Unit, (key, *match.span())))
     return units
 
 
@@ -154,18 +150,45 @@ class LevelModel:
         self, text: str, language: str, min_probability: float = 0.0
     ) -> dict[str, tuple[float, list[str]]]:
         """Probability and evidence words per level; evidence only where the probability
-        reaches ``min_probability`` (the rest get an empty list, which saves the work).
+        reaches ``min_probability`` (the rest get an empty list, which saves the work)."""
+        units, present, probabilities = self._read(text, language)
+        return {
+            code: (
+                probability,
+                _evidence(text, units, present, level) if probability >= min_probability else [],
+            )
+            for level, (code, probability) in enumerate(
+                zip(self.levels, probabilities, strict=True)
+            )
+        }
 
-        The same features as :func:`features`, looked up without building their names.
-        """
+    def additions(
+        self, text: str, language: str, tagged: frozenset[str] | set[str]
+    ) -> dict[str, tuple[float, list[str]]]:
+        """The levels the model adds to the rules' ``tagged`` ones: probability at least the
+        language's threshold and at least one evidence word; with both, per level."""
+        threshold = self.thresholds[language]
+        units, present, probabilities = self._read(text, language)
+        found = {}
+        for level, (code, probability) in enumerate(zip(self.levels, probabilities, strict=True)):
+            if probability >= threshold and code not in tagged:
+                words = _evidence(text, units, present, level)
+                if words:
+                    found[code] = (probability, words)
+        return found
+
+    def _read(
+        self, text: str, language: str
+    ) -> tuple[list[Unit], list[tuple[list[float], int, int]], list[float]]:
+        """The text's units, its features found in the model (row, first, last unit) and the
+        probability per level: the features of :func:`features`, looked up without names."""
         units = units_of(text, language)
         single = self._single[language]
         pairs = self._pairs[language]
         seen: set[Any] = set()
         present = []
         previous = ""
-        for index, unit in enumerate(units):
-            key = unit.key
+        for index, (key, _, _) in enumerate(units):
             if key:
                 row = single.get(key)
                 if row is not None and key not in seen:
@@ -179,28 +202,11 @@ class LevelModel:
                         present.append((row, index - 1, index))
             previous = key
         bias = self._bias[language]
-        sums = list(bias)
+        sums = bias
         if present:
             columns = zip(*(row for row, _, _ in present), strict=True)
             sums = [base + sum(column) for base, column in zip(bias, columns, strict=True)]
-        result = {}
-        for level, code in enumerate(self.levels):
-            probability = _logistic(sums[level])
-            words = _evidence(text, units, present, level) if probability >= min_probability else []
-            result[code] = (probability, words)
-        return result
-
-    def additions(
-        self, text: str, language: str, tagged: frozenset[str] | set[str]
-    ) -> dict[str, tuple[float, list[str]]]:
-        """The levels the model adds to the rules' ``tagged`` ones: probability at least the
-        language's threshold and at least one evidence word; with both, per level."""
-        threshold = self.thresholds[language]
-        return {
-            code: (probability, words)
-            for code, (probability, words) in self.predict(text, language, threshold).items()
-            if code not in tagged and probability >= threshold and words
-        }
+        return units, present, [_logistic(value) for value in sums]
 
 
 def _logistic(value: float) -> float:
