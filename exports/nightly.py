@@ -86,11 +86,14 @@ def _write_due(
     for event in db.scalars(select(Event).order_by(Event.id)):
         folder = export_dir / event.slug
         fingerprint = event_fingerprint(db, event.id)
+        # One file for all the event's organisers: it compares what each of them may see,
+        # and is written again when that changes (an organiser given the event, say).
+        shown = data.events_every_organiser_sees(db, event)
+        if shown != {event.id}:
+            fingerprint["compared"] = sorted(shown)
         if fingerprint == _read_fingerprint(folder):
             continue
         path = folder / f"summary-{utcnow():%Y%m%dT%H%M%SZ}.xlsx"
-        # One file for all the event's organisers: it compares what each of them may see.
-        shown = data.events_every_organiser_sees(db, event)
         build_summary(db, event, path, lang=lang, pace=pace, visible_event_ids=shown)
         # Written after the workbook: a crash in between only means one extra file next time.
         with replacing(folder / FINGERPRINT_FILE) as temporary:

@@ -136,3 +136,10 @@ def test_comparisons_show_only_what_the_reader_may_see_and_never_a_draft(
     shown = _texts(other_nightly.read_bytes())
     assert "Other open dialogue" in shown and "Social Protection at the time" in shown
     assert "Secret draft" not in shown
+
+    # Someone given only the other event reads its nightly file too: it is written again.
+    make_organiser(app, "new@example.org", PASSWORD, events=[OTHER_SLUG])
+    with app.app_context():
+        assert write_due_workbooks(get_engine(), tmp_path) == 1
+    newest = sorted((tmp_path / OTHER_SLUG).glob("summary-*.xlsx"))[-1]
+    assert "Social Protection at the time" not in _texts(newest.read_bytes())
