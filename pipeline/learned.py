@@ -1,11 +1,16 @@
 """The learned level model at run time: a per-level linear model read from a committed file.
 
 Pure Python (no scikit-learn here: ``pipeline/train_model.py`` builds the file with it).
-Features are binary: English Snowball stems and their adjacent pairs, Chinese characters and
-their adjacent pairs (which needs no jieba cut). A level's probability is the logistic of its
-bias plus the weights of the features present. Its evidence is the text's own words with the
-largest positive contributions (a pair's weight is shared by its two words), adjacent ones
-quoted together verbatim, so a tag the model adds still carries its words.
+Features are binary: English Snowball stems and their adjacent pairs, Chinese characters
+(Traditional read as Simplified) and their adjacent pairs, which needs no jieba cut. A level's
+probability is the logistic of its bias plus the weights of the features present. Its evidence
+is the text's words behind the strongest positive features, never function words alone,
+overlapping ones quoted together verbatim, so a level the model adds still carries its words.
+
+The tagger does not use it: ``bench/eval_learned.py`` shows that the levels it would add
+(``LevelModel.additions``) raise recall but cost precision. Wiring it in means calling
+``additions`` after the rules' levels in ``Tagger.tag`` and adding ``model_version()`` to the
+tagger version, so that a new model re-tags everything.
 """
 
 from __future__ import annotations
