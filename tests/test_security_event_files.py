@@ -2,7 +2,8 @@
 
 Through the settings page (an organiser of the event), the admins' upload and the command
 line. The files are built here from the bundled first event, so each differs from a good
-file by the one thing it tests.
+file by the one thing it tests. "Fast" is measured in CPU time, which other processes on a
+busy machine do not inflate: under half a second (the parse takes 1 to 200 ms here).
 """
 
 from __future__ import annotations
@@ -148,9 +149,9 @@ def _refusals(app) -> list[AuditEntry]:
 def _post(client, url: str, raw: bytes):
     token = csrf_token(client, url if "settings" in url else "/admin/")
     data = {"csrf_token": token, "file": (io.BytesIO(raw), "event.yaml")}
-    started = time.perf_counter()
+    started = time.process_time()
     response = client.post(url, data=data, content_type="multipart/form-data")
-    return response, time.perf_counter() - started
+    return response, time.process_time() - started
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
@@ -160,7 +161,7 @@ def test_settings_page_refuses_hostile_file_fast(app, organiser_client, name):
     response, seconds = _post(organiser_client, f"/admin/e/{FIRST_SLUG}/settings", raw)
     assert response.status_code == 400
     assert message in html.unescape(response.get_data(as_text=True))
-    assert seconds < 1.0, f"{name}: {seconds:.2f} s"
+    assert seconds < 0.5, f"{name}: {seconds:.2f} s"
     assert _state(app) == before
     (refusal,) = _refusals(app)
     assert message in refusal.detail["problem"] and refusal.event_id is not None
@@ -173,7 +174,7 @@ def test_admin_upload_refuses_hostile_file_fast(app, client, event, name):
     login(client, "admin@example.org", PASSWORD)
     before = _state(app)
     response, seconds = _post(client, "/admin/events/upload", raw)
-    assert response.status_code == 400 and seconds < 1.0
+    assert response.status_code == 400 and seconds < 0.5
     assert message in html.unescape(response.get_data(as_text=True))
     assert _state(app) == before
     assert len(_refusals(app)) == 1
@@ -187,11 +188,11 @@ def test_command_line_refuses_hostile_file_fast(app, runner, event, tmp_path: Pa
     path = tmp_path / "event.yaml"
     path.write_bytes(raw)
     before = _state(app)
-    started = time.perf_counter()
+    started = time.process_time()
     result = runner.invoke(args=["events", "load", str(path)])
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     assert result.exit_code != 0 and message in result.output
-    assert seconds < 1.0, f"{name}: {seconds:.2f} s"
+    assert seconds < 0.5, f"{name}: {seconds:.2f} s"
     assert _state(app) == before
 
 
