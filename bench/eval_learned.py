@@ -1,6 +1,7 @@
 """Does the learned level model earn its place beside the rules? Scores both ways, and speed.
 
 Usage: python bench/eval_learned.py [--sweep] [--speed-rounds N]
+       python bench/eval_learned.py --blind
 
 The combination: the rules' levels, plus each level the model gives at least its language's
 threshold (chosen by cross-validation in pipeline/train_model.py) with at least one evidence
@@ -12,7 +13,9 @@ four levels, rules alone and combined:
   tuned on these sets, so their own figures there are optimistic; the model's are not.
 ``--sweep`` also prints the cross-validated combination at each threshold tried. Then the
 time per text of ``predict`` against the tagger's ``tag_text`` on the same texts.
-field_blind.jsonl is never read here. Needs scikit-learn (the dev extras) for the folds.
+``--blind`` scores only field_blind.jsonl, both ways, figures only: for the lead, once, at the
+end (the quarter nobody tunes on; nothing else here reads it). Needs scikit-learn (the dev
+extras) for the folds, not for --blind.
 """
 
 from __future__ import annotations
@@ -137,13 +140,27 @@ def speed(texts: list[tuple[str, str]], rounds: int) -> None:
         print(f"  {name:<22} {seconds * 1e6:8.1f} us/text  {seconds / tagger:5.2f}x tag_text")
 
 
+def blind_quarter(model: LevelModel) -> None:
+    """field_blind per language, rules alone and with the model: figures, never the texts."""
+    rows = read_rows(["field_blind"])
+    for language in LANGUAGES:
+        picked = [row for row in rows if row["language"] == language]
+        before = [set(tag_text(row["text"]).levels) for row in picked]
+        after = [combine(model, row, levels) for row, levels in zip(picked, before, strict=True)]
+        compare(f"field_blind {language} (scored once)", picked, before, after)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="print every threshold tried")
     parser.add_argument("--speed-rounds", type=int, default=3, help="rounds of the speed check")
+    parser.add_argument("--blind", action="store_true", help="score field_blind only (once)")
     args = parser.parse_args()
     model = load_model()
     print(f"model {model.digest}, thresholds {model.thresholds}, levels {', '.join(LEVEL_CODES)}")
+    if args.blind:
+        blind_quarter(model)
+        return 0
     training = []
     for name in TRAINING_SETS:
         training += [row | {"set": name} for row in read_rows([name])]
