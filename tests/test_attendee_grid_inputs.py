@@ -79,11 +79,26 @@ def test_grid_stores_one_feedback_per_rated_session(app, client, event):
 
 def test_grid_without_any_rating_is_refused(app, client, event):
     form = fresh_form(client, GRID)
-    response = client.post(GRID, data={**form, "most_useful__opening": "I forgot to rate"})
+    response = client.post(GRID, data={**form, "attendance": "online"})
+    assert response.status_code == 400
+    assert "Please rate at least one session." in response.get_data(as_text=True)
+    assert rows(app) == []
+
+
+def test_grid_comment_without_rating_is_named_at_its_session(app, client, event):
+    form = fresh_form(client, GRID)
+    data = {**form, "overall__opening": "4", "most_useful__keynotes": "I forgot to rate"}
+    response = client.post(GRID, data=data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "Please rate at least one session." in html
     assert "I forgot to rate" in html
+    # The message sits at the keynotes' comment, and the summary links to it by name.
+    keynotes = html.split('id="g-keynotes"')[1].split('class="grid-row"')[0]
+    assert 'id="most_useful__keynotes-error">' in keynotes
+    assert "Please rate this session too, or remove the comment." in keynotes
+    opening = html.split('id="g-opening"')[1].split('class="grid-row"')[0]
+    assert "Please rate this session too" not in opening
+    assert re.search(r'<a href="#most_useful__keynotes">Plenary: Keynote', html)
     assert rows(app) == []
 
 
@@ -100,6 +115,7 @@ def test_policy_input_is_stored_with_groups_and_areas(app, client, event):
             "areas": ["unemployment", "financing"],
             "name": "Li Wei",
             "organisation": "ACFTU",
+            "quote_ok": "y",
             "show_name": "y",
         },
     )
@@ -158,11 +174,23 @@ def test_amend_keeps_earlier_version_and_withdraw(app, client, event):
     assert unchanged.status_code == 200
     assert rows(app)[0].version == 2
 
-    withdraw_form = hidden_fields(client.get(link).get_data(as_text=True))
-    client.post(link + "/withdraw", data={"csrf_token": withdraw_form["csrf_token"]})
+    token = hidden_fields(client.get(link).get_data(as_text=True))["csrf_token"]
+    asked = client.post(link + "/withdraw", data={"csrf_token": token})
+    assert asked.status_code == 200 and "Withdraw your answer?" in asked.get_data(as_text=True)
+    assert rows(app)[0].status == "active"  # nothing happens before the confirmation
+    confirm = hidden_fields(asked.get_data(as_text=True))
+    assert confirm["confirm"] == "yes"
+    client.post(link + "/withdraw", data=confirm)
     [row] = rows(app)
     assert row.status == "withdrawn" and len(row.versions) == 2
-    assert "You withdrew this answer" in client.get(link).get_data(as_text=True)
+    page = client.get(link).get_data(as_text=True)
+    assert "You withdrew this answer" in page
+
+    # Undone from the same link: counted again, the withdrawal kept as a version.
+    client.post(link + "/restore", data={"csrf_token": hidden_fields(page)["csrf_token"]})
+    [row] = rows(app)
+    assert row.status == "active" and row.version == 4 and len(row.versions) == 3
+    assert "Save changes" in client.get(link).get_data(as_text=True)
 
 
 def test_amend_refused_after_close_and_bad_link_is_404(app, client, runner, event):

@@ -33,7 +33,8 @@ def test_json_counts_answers_ratings_and_quotable_words(app, organiser_client, e
     amend = withdrawn.removesuffix("/thanks")
     page = attendee.get(amend).get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    assert attendee.post(amend + "/withdraw", data={"csrf_token": token}).status_code == 302
+    withdrawal = {"csrf_token": token, "confirm": "yes"}
+    assert attendee.post(amend + "/withdraw", data=withdrawal).status_code == 302
 
     figures = organiser_client.get(f"{LIVE}/p1-health.json").get_json()
     assert set(figures) == {"answers", "ratings", "terms"}

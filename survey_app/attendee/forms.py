@@ -80,7 +80,10 @@ class RespondentMixin:
     name = _short(_l("Your name (optional)"))
     organisation = _short(_l("Your organisation (optional)"))
     quote_ok = BooleanField(_l("You may quote my words anonymously in the summaries."))
-    show_name = BooleanField(_l("My name may appear with my words in the summaries."))
+    #: Stored only together with ``quote_ok`` (see :func:`.operations.clean_answers`).
+    show_name = BooleanField(
+        _l("My name may appear with my words in the summaries (only if they may be quoted).")
+    )
 
 
 class SubmissionForm(AppForm):
@@ -125,17 +128,77 @@ class PolicyInputForm(RespondentMixin, SubmissionForm):
 
 
 class GridBase(RespondentMixin, SubmissionForm):
-    """Rates every session attended on one page; fields per session are added per event."""
+    """Rates every session attended on one page; fields per session are added per event.
+
+    Parallel sessions (run at the same time) are one choice, "which did you attend?"; any
+    other session can be marked as not attended.
+    """
 
     attendance = SessionFeedbackForm.attendance
+    #: The sessions' codes, and the parallel ones by part (set by :func:`grid_form_class`).
+    session_codes: tuple[str, ...] = ()
+    parallel: dict[str, tuple[str, ...]] = {}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields' own checks, then those across a session's fields and a group's."""
+        valid = super().validate(extra_validators)
+        answered = {}
+        for code in self.session_codes:
+            rating = self[grid_field(code, "overall")]
+            comment = self[grid_field(code, "most_useful")]
+            answered[code] = bool(rating.data or (comment.data or "").strip())
+            absent = self._fields.get(grid_field(code, "absent"))
+            if absent is not None and absent.data and answered[code]:
+                absent.errors.append(
+                    _l(
+                        "You marked this session as not attended: untick that, or clear its "
+                        "rating and comment."
+                    )
+                )
+            elif (comment.data or "").strip() and not rating.data:
+                comment.errors.append(_l("Please rate this session too, or remove the comment."))
+        for part, codes in self.parallel.items():
+            choice = self[grid_field(part, "attended")]
+            given = [code for code in codes if answered[code]]
+            if choice.data in codes and set(given) - {choice.data}:
+                choice.errors.append(_l("Rate only the session you chose, or change your choice."))
+            elif choice.data == "none" and given:
+                choice.errors.append(
+                    _l("You chose none of these: clear their ratings, or choose a session.")
+                )
+            elif not choice.data and len(given) > 1:
+                choice.errors.append(
+                    _l("These sessions ran at the same time: choose the one you attended.")
+                )
+        return valid and not any(field.errors for field in self)
 
 
-def grid_form_class(session_codes: list[str]) -> type[GridBase]:
-    """A grid form with an optional rating and comment for each session code."""
-    fields: dict[str, Field] = {}
+def grid_form_class(
+    session_codes: list[str], parallel: dict[str, list[str]] | None = None
+) -> type[GridBase]:
+    """A grid form: a rating and a comment for each session, a choice per parallel group.
+
+    ``parallel`` gives the codes of each part's parallel sessions; every other session gets
+    a "did not attend" box.
+    """
+    parallel = parallel or {}
+    grouped = {code for codes in parallel.values() for code in codes}
+    fields: dict[str, Any] = {
+        "session_codes": tuple(session_codes),
+        "parallel": {part: tuple(codes) for part, codes in parallel.items()},
+    }
     for code in session_codes:
         fields[grid_field(code, "overall")] = rating(_l("Overall rating"))
         fields[grid_field(code, "most_useful")] = _text(_l("Comment (optional)"))
+        if code not in grouped:
+            fields[grid_field(code, "absent")] = BooleanField(_l("I did not attend this session"))
+    for part, codes in parallel.items():
+        choices = [SelectChoice(code, code) for code in codes]
+        fields[grid_field(part, "attended")] = RadioField(
+            _l("These sessions ran at the same time: which did you attend?"),
+            choices=[*choices, SelectChoice("none", _l("None of these"))],
+            validators=[Optional()],
+        )
     return type("GridForm", (GridBase,), fields)
 
 
@@ -145,4 +208,6 @@ def grid_field(code: str, question: str) -> str:
 
 
 class WithdrawForm(AppForm):
-    """Confirms withdrawing an answer (CSRF only)."""
+    """Withdraws an answer, or restores it; ``confirm`` is set by the confirmation page."""
+
+    confirm = HiddenField()

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey_db.models import AgendaSession, Event, Response, Theme
+from survey_db.models import AgendaSession, Event, Response, ResponseVersion, Theme, utcnow
 from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
 
 #: The form fields copied onto a response, by kind.
@@ -67,6 +67,9 @@ def clean_answers(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, An
         if field in ("groups", "areas"):
             value = sorted(set(value or []))
         answers[field] = value
+    if "show_name" in answers:
+        # A name may appear only beside words that may be quoted: never a name on its own.
+        answers["show_name"] = answers["show_name"] and bool(answers.get("quote_ok"))
     return answers
 
 
@@ -163,3 +166,16 @@ def siblings(db: Session, response: Response) -> list[Response]:
         .order_by(Response.id)
     )
     return list(db.scalars(query))
+
+
+def restore(response: Response) -> None:
+    """Undo the attendee's own withdrawal: counted again, the withdrawn state kept as a version.
+
+    Only a withdrawal is undone here: spam and test marks are the organisers' to lift.
+    """
+    if response.status != "withdrawn":
+        raise ValueError("only a withdrawn response can be restored")
+    response.versions.append(ResponseVersion(number=response.version, data=response.snapshot()))
+    response.status = "active"
+    response.version += 1
+    response.updated_at = utcnow()

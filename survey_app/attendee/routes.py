@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -115,8 +118,10 @@ _SHORT_CODE = re.compile(r"(t?)(\d{1,9})")
 
 @bp.get("/e/<slug>/")
 def agenda(slug: str) -> ResponseReturnValue:
-    """Show the agenda with a feedback link on each session that takes feedback."""
-    return render_template("attendee/agenda.html", event=_event_or_404(slug))
+    """Show the agenda with a feedback link on each session, the one under way marked."""
+    event = _event_or_404(slug)
+    current, upcoming = _now_and_next(event)
+    return render_template("attendee/agenda.html", event=event, now=current, after=upcoming)
 
 
 @bp.route("/e/<slug>/sessions/<code>/feedback", methods=["GET", "POST"])
@@ -156,13 +161,15 @@ def feedback_grid(slug: str) -> ResponseReturnValue:
     """Rate every session attended on one page; stored as one feedback per session."""
     event = _event_or_404(slug)
     items = event.feedback_sessions()
-    form_class = grid_form_class([item.code for item in items])
+    rows = _grid_rows(items)
+    parallel = {row[0]: [item.code for item in row[1]] for row in rows if row[0]}
+    form_class = grid_form_class([item.code for item in items], parallel)
 
     def page(form: SubmissionForm, message: str | None = None) -> str:
         return render_template(
             "attendee/grid.html",
             event=event,
-            items=items,
+            rows=rows,
             form=form,
             grid_field=grid_field,
             message=message,
@@ -176,6 +183,18 @@ def feedback_grid(slug: str) -> ResponseReturnValue:
     if outcome.token is not None:
         return redirect(url_for(".thanks", slug=slug, token=outcome.token))
     return page(form, outcome.message), outcome.status
+
+
+def _grid_rows(items: list[AgendaSession]) -> list[tuple[str | None, list[AgendaSession]]]:
+    """The grid's rows: a session on its own (part None), or a part's parallel sessions."""
+    rows: list[tuple[str | None, list[AgendaSession]]] = []
+    for item in items:
+        part = item.part if item.kind == "parallel" and item.part else None
+        if part is not None and rows and rows[-1][0] == part:
+            rows[-1][1].append(item)
+        else:
+            rows.append((part, [item]))
+    return rows
 
 
 def _store_grid(db: Session, items: list[AgendaSession], form: SubmissionForm, key: str) -> str:
@@ -263,11 +282,39 @@ def thanks(slug: str, token: str) -> ResponseReturnValue:
             (_topic(event, session_id, theme_id), public_url(".amend", slug=slug, token=link))
             for session_id, theme_id, link in answered
         ]
-        return render_template("attendee/thanks.html", event=event, links=links)
+        after = _next_session(event, [session_id for session_id, _t, _l in answered])
+        return render_template("attendee/thanks.html", event=event, links=links, after=after)
 
     topics = tuple((session_id, theme_id) for session_id, theme_id, _token in answered)
     values = (token, *(link for _session_id, _theme_id, link in answered))
     return kept_page(event, topics, values, render)
+
+
+def _next_session(event: Event, answered: list[int | None]) -> AgendaSession | None:
+    """The session that takes feedback after the last one answered, for "rate the next"."""
+    items = event.feedback_sessions()
+    places = [place for place, item in enumerate(items) if item.id in answered]
+    if not places:
+        return None
+    return next((item for item in items[places[-1] + 1 :] if item.id not in answered), None)
+
+
+def now_in(timezone: str) -> datetime:
+    """The time now in ``timezone`` (tests set the clock here)."""
+    return datetime.now(ZoneInfo(timezone))
+
+
+def _now_and_next(event: Event) -> tuple[set[int], set[int]]:
+    """The agenda items under way and the next to start, by the event's time zone, on its
+    day (parallel sessions are under way, or next, together)."""
+    now = now_in(event.timezone)
+    if now.date() != event.date:
+        return set(), set()
+    moment = now.time().replace(tzinfo=None)
+    current = {item.id for item in event.sessions if item.starts_at <= moment < item.ends_at}
+    later = [item for item in event.sessions if item.starts_at > moment]
+    first = min((item.starts_at for item in later), default=None)
+    return current, {item.id for item in later if item.starts_at == first}
 
 
 @bp.route("/e/<slug>/r/<token>", methods=["GET", "POST"])
@@ -324,10 +371,7 @@ def _amend_page(
 ) -> ResponseReturnValue:
     """The answer with its form; after a post, saved or with what to correct."""
     saved = outcome is not None and outcome.token is not None
-    if outcome is not None:
-        message = outcome.message
-    else:
-        message = _("This answer was withdrawn.") if response.status == "withdrawn" else None
+    message = outcome.message if outcome is not None else None
     html = render_template(
         "attendee/amend.html",
         event=event,
@@ -345,15 +389,45 @@ def _amend_page(
 @submit_limit
 @reads_first
 def withdraw(slug: str, token: str) -> ResponseReturnValue:
-    """Withdraw one's answer; it is kept as a version but no longer counted."""
+    """Withdraw one's answer once confirmed; it is kept as a version but no longer counted."""
+    event = _event_or_404(slug)
+    response = _response_or_404(event, token)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not form.confirm.data:
+        html = render_template(
+            "attendee/withdraw.html",
+            event=event,
+            topic=_topic(event, response.session_id, response.theme_id),
+            form=form,
+        )
+        return html
+    _change_status(event, response, "active", Response.withdraw)
+    return redirect(url_for(".amend", slug=slug, token=token))
+
+
+@bp.post("/e/<slug>/r/<token>/restore")
+@submit_limit
+@reads_first
+def restore(slug: str, token: str) -> ResponseReturnValue:
+    """Undo one's withdrawal from the same private link while the event is open."""
     event = _event_or_404(slug)
     response = _response_or_404(event, token)
     if not WithdrawForm().validate_on_submit():
         abort(400)
+    _change_status(event, response, "withdrawn", operations.restore)
+    return redirect(url_for(".amend", slug=slug, token=token))
+
+
+def _change_status(
+    event: Event, response: Response, expected: str, change: Callable[[Response], None]
+) -> None:
+    """Apply ``change`` under the write lock if the answer is still ``expected`` (a double
+    click changes it once) and the event open."""
     db = get_session()
     begin_write(db)
     db.refresh(response)
-    if event.is_open and response.status == "active":
-        response.withdraw()
+    if event.is_open and response.status == expected:
+        change(response)
     db.commit()
-    return redirect(url_for(".amend", slug=slug, token=token))
