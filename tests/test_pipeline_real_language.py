@@ -55,6 +55,11 @@ def levels(text: str) -> set[str]:
         ("The family is deep in debt after the summer.", "economic_crisis", None),
         ("Debt relief for small traders ran until June.", "stimulus", "economic_crisis"),
         ("Reduced VAT for cafes was extended to the spring.", "stimulus", None),
+        ("Taxes were reduced for market traders until June.", "stimulus", None),
+        ("Our reduced income barely covers the food bill.", "economic_crisis", None),
+        ("税费减少了一半，店还能撑。", "stimulus", None),
+        ("收入减少了一半。", "economic_crisis", "stimulus"),
+        ("My income has been shut down since the spring.", "economic_crisis", "containment"),
         # a scheme or an income shut down is no closure
         ("The scheme was closed to new applicants in May.", None, "containment"),
         # the disease as a cause, a name or a time
