@@ -86,6 +86,7 @@ def test_every_console_page_fits_a_phone(
     pages = [
         "/",
         f"/e/{FIRST_SLUG}/",
+        f"/e/{FIRST_SLUG}/levels",
         f"/e/{FIRST_SLUG}/responses",
         f"/e/{FIRST_SLUG}/responses/{response_id}",
         f"/e/{FIRST_SLUG}/review",

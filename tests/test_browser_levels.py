@@ -1,0 +1,188 @@
+"""The console's levels, lists, queue and live figures in Chromium, as an organiser uses them.
+
+At 1280 px every table shows every column; a matrix cell leads to its answers with the filters
+shown and removable; the queue accepts with a key and in bulk; Tag now runs the real job and
+the page follows it; the overview's figures change in place, focus kept.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from pipeline.runner import run_pipeline
+from survey_app.admin import overview
+from survey_app.db import get_session
+from survey_db.models import Event, ResponseTag
+
+from .admin_helpers import PASSWORD, add_response, make_organiser, sign_in_browser
+from .conftest import FIRST_SLUG
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 900}
+STIMULUS_TEXT = "Wage subsidies and social insurance contribution waivers kept workers in jobs."
+VIRUS_TEXT = "Many workers fell ill with the virus and could not pay for treatment."
+ZH_TEXT = "疫情期间很多工人失业了，收入大幅下降。"
+
+#: Tables whose content is wider than their box: at 1280 px a column would be cut off (or
+#: only reachable by scrolling the table sideways).
+_CUT_TABLES = """() => [...document.querySelectorAll('.table-wrap')]
+    .filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1)
+    .map((wrap) => wrap.textContent.trim().slice(0, 40) + ': ' + wrap.scrollWidth + ' > '
+        + wrap.clientWidth)"""
+
+
+def console_page(browser: Any, live_server: str, language: str = "") -> Any:
+    """A desktop browser page signed in as the event's organiser."""
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in_browser(page, live_server, "levels@example.org", language)
+    return page
+
+
+@pytest.fixture
+def tagged_event(app: Flask, event: Event) -> dict[str, int]:
+    """Answers in both languages, tagged by the real pipeline; an organiser who may see them."""
+    make_organiser(app, "levels@example.org", PASSWORD, events=[event], admin=True)
+    ids = {
+        "stimulus": add_response(app, FIRST_SLUG, text=STIMULUS_TEXT, stakeholder="government"),
+        "virus": add_response(app, FIRST_SLUG, text=VIRUS_TEXT, stakeholder="academia"),
+        "zh": add_response(app, FIRST_SLUG, text=ZH_TEXT, language="zh"),
+        "feedback": add_response(app, FIRST_SLUG, "feedback", improve=VIRUS_TEXT, overall=3),
+    }
+    run_pipeline(app.extensions["survey_db"]["engine"])
+    return ids
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_at_1280_px_every_console_table_shows_every_column(
+    browser: Any, live_server: str, tagged_event: dict[str, int], language: str
+):
+    page = console_page(browser, live_server, language)
+    console = f"{live_server}/admin/e/{FIRST_SLUG}"
+    cut = {}
+    for path in (
+        "/",
+        "/levels",
+        "/responses",
+        f"/responses/{tagged_event['stimulus']}",
+        "/review",
+        "/levels?demo=yes",
+    ):
+        answer = page.goto(console + path)
+        assert answer is not None and answer.status == 200, path
+        if found := page.evaluate(_CUT_TABLES):
+            cut[path] = found
+    for path in ("/admin/runs", "/admin/"):
+        page.goto(live_server + path)
+        if found := page.evaluate(_CUT_TABLES):
+            cut[path] = found
+    assert not cut
+
+
+def test_a_matrix_cell_leads_to_its_answers_with_removable_filters(
+    browser: Any, live_server: str, tagged_event: dict[str, int]
+):
+    from playwright.sync_api import expect
+
+    page = console_page(browser, live_server)
+    page.goto(f"{live_server}/admin/e/{FIRST_SLUG}/levels")
+    cell = page.locator("#by-theme tfoot td.cell").nth(3).locator("a.count")  # stimulus, all
+    count = int(cell.inner_text())
+    assert count >= 1
+    cell.click()
+    expect(page.locator("#result-count")).to_contain_text(f"{count} response")
+    expect(page.locator("ul.chips a")).to_have_count(3)  # counted, kind, level
+    expect(page.locator("td.text mark.stimulus").first).to_be_visible()
+    page.locator("ul.chips a[data-filter=level]").click()
+    expect(page.locator("ul.chips a")).to_have_count(2)
+    expect(page.locator("#result-count")).to_contain_text("3 responses")
+    page.select_option("#f-stakeholder", "academia")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#result-count")).to_contain_text("1 response found.")
+    page.get_by_role("link", name=str(tagged_event["virus"]), exact=True).click()
+    expect(page.locator("#neighbours")).to_be_visible()
+    assert "stakeholder=academia" in page.locator("#neighbours a", has_text="Back").get_attribute(
+        "href"
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_queue_accepts_with_a_key_and_in_bulk_on_a_phone(
+    app: Flask, browser: Any, live_server: str, tagged_event: dict[str, int], language: str
+):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, has_touch=True)
+    page = context.new_page()
+    sign_in_browser(page, live_server, "levels@example.org", language)
+    page.goto(f"{live_server}/admin/e/{FIRST_SLUG}/review")
+    expect(page.locator("#queue-keys")).to_be_visible()  # the script runs
+    cards = page.locator("ol.queue li.card")
+    before = cards.count()
+    assert before == 4
+    page.keyboard.press("j")
+    first = page.evaluate("document.activeElement.id")
+    page.keyboard.press("a")
+    page.wait_for_url("**/review#queue")
+    expect(cards).to_have_count(before - 1)
+    page.locator("ol.queue input[name=ids]").nth(0).check()
+    page.locator("ol.queue input[name=ids]").nth(1).check()
+    page.locator("#bulk button").click()
+    expect(cards).to_have_count(before - 3)
+    with app.app_context():
+        rows = get_session().execute(select(ResponseTag.response_id, ResponseTag.review_state))
+        states = {response_id: state for response_id, state in rows}
+    assert states[int(first.removeprefix("r"))] == "confirmed"
+    assert sorted(states.values()).count("confirmed") == 3
+
+
+def test_tag_now_runs_the_job_and_the_page_follows_it(
+    app: Flask, browser: Any, live_server: str, tagged_event: dict[str, int], tmp_path: Path
+):
+    from playwright.sync_api import expect
+
+    app.instance_path = str(tmp_path)
+    new = add_response(app, FIRST_SLUG, text=STIMULUS_TEXT)
+    page = console_page(browser, live_server)
+    page.goto(f"{live_server}/admin/e/{FIRST_SLUG}/levels")
+    page.evaluate("window.notReloaded = true")
+    before = re.search(r"\d+", page.locator("#run-status").inner_text())
+    assert before is not None
+    page.get_by_role("button", name="Tag now").click()
+    expect(page.locator(".notice", has_text="Tagging started")).to_be_visible()
+    page.evaluate("window.notReloaded = true")
+    this_run = f"Run {int(before.group()) + 1}, Incremental"
+    expect(page.locator("#run-status")).to_contain_text(this_run, timeout=30_000)
+    expect(page.locator("#run-status")).to_contain_text("Succeeded", timeout=60_000)
+    assert page.evaluate("window.notReloaded") is True  # followed in place, not reloaded
+    with app.app_context():
+        assert get_session().scalar(select(ResponseTag).where(ResponseTag.response_id == new))
+
+
+def test_the_overview_updates_in_place_and_keeps_focus(
+    app: Flask,
+    browser: Any,
+    live_server: str,
+    tagged_event: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from playwright.sync_api import expect
+
+    monkeypatch.setattr(overview, "LIVE_EVERY", 5)
+    page = console_page(browser, live_server)
+    page.goto(f"{live_server}/admin/e/{FIRST_SLUG}/")
+    expect(page.locator("#live-note")).to_contain_text("every 5 seconds")
+    opening = page.locator("#session-table tbody tr").first.locator("td").first
+    assert opening.inner_text() == "1"
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("link", name="Open the review queue").focus()
+    add_response(app, FIRST_SLUG, "feedback", overall=5)
+    expect(opening).to_have_text("2", timeout=15_000)
+    assert page.evaluate("window.notReloaded") is True
+    assert page.evaluate("document.activeElement.textContent") == "Open the review queue"
