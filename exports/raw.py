@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from survey_db import counting
 from survey_db.models import AgendaSession, Event, Response, ResponseTag, Theme
 
 from .atomic import replacing
@@ -53,6 +54,7 @@ _RESPONSE_COLUMNS = (
     "show_name",
 )
 _TAG_COLUMNS = (
+    "response_id",
     "review_state",
     "machine_levels",
     "reviewed_levels",
@@ -85,12 +87,26 @@ LEFT_OUT = {
         }
     ),
     "response_tags": frozenset(
-        {"id", "response_id", "machine_scores", "machine_evidence", "fields", "reviewed_by_id"}
+        {"id", "machine_scores", "machine_evidence", "fields", "reviewed_by_id"}
     ),
 }
 #: Header of every column, in order: the database's own names (a raw export).
 HEADERS = (*_RESPONSE_COLUMNS[:2], "session", "theme", *_RESPONSE_COLUMNS[2:], *_TAG_COLUMNS)
 _TEXT_COLUMNS = {"most_useful", "improve", "next_topics", "text", "name", "organisation"}
+#: ``reviewed_levels`` is written for editing in a spreadsheet and importing back
+#: (``review import``): level codes joined by this separator, ``NO_LEVEL`` for a review that
+#: kept no level, and empty where nobody reviewed.
+LEVEL_SEPARATOR = ";"
+NO_LEVEL = "none"
+_REVIEWED_LEVELS_AT = HEADERS.index("reviewed_levels")
+_STATE_AT = HEADERS.index("review_state")
+
+
+def reviewed_levels_cell(state: str | None, levels: list[str] | None) -> str | None:
+    """The ``reviewed_levels`` cell: codes joined by ``;``, ``none``, or empty (no review)."""
+    if not counting.is_reviewed(state):
+        return None
+    return LEVEL_SEPARATOR.join(sorted(levels or ())) or NO_LEVEL
 
 
 def raw_rows(db: Session, event: Event) -> Iterator[tuple[Any, ...]]:
@@ -102,7 +118,11 @@ def raw_rows(db: Session, event: Event) -> Iterator[tuple[Any, ...]]:
             session.code,
             theme.code,
             *(getattr(Response, name) for name in _RESPONSE_COLUMNS[2:]),
-            *(getattr(ResponseTag, name) for name in _TAG_COLUMNS),
+            # response_id from the response itself, so untagged answers carry it too
+            *(
+                Response.id if name == "response_id" else getattr(ResponseTag, name)
+                for name in _TAG_COLUMNS
+            ),
         )
         .outerjoin(session, session.id == Response.session_id)
         .outerjoin(theme, theme.id == Response.theme_id)
@@ -112,7 +132,11 @@ def raw_rows(db: Session, event: Event) -> Iterator[tuple[Any, ...]]:
         .execution_options(yield_per=CHUNK)
     )
     for row in db.execute(query):
-        yield tuple(row)
+        values = list(row)
+        values[_REVIEWED_LEVELS_AT] = reviewed_levels_cell(
+            values[_STATE_AT], values[_REVIEWED_LEVELS_AT]
+        )
+        yield tuple(values)
 
 
 def _styles() -> Sequence[str]:

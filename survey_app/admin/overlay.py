@@ -247,7 +247,8 @@ def remove_term(db: Session, row: CodebookAddition, organiser: Organiser | None)
 
 def suggestions(db: Session, event: Event | None = None, min_support: int = 2) -> list[Suggestion]:
     """Terms proposed from the reviews (of one event, or all), ranked; none is applied."""
-    tagger = tagger_for(db)
+    current = _additions(active_terms(db))
+    tagger = build_tagger(current)
     answers = [
         ReviewedText(
             "\n".join(item.texts), item.language, item.machine, item.reviewed, item.evidence
@@ -258,7 +259,10 @@ def suggestions(db: Session, event: Event | None = None, min_support: int = 2) -
     def known(level: str, language: str, term: str) -> bool:
         return level in tagger.tag(term).evidence
 
-    return suggest(answers, min_support=min_support, known=known)
+    def trial(additions: list[Addition]) -> Tagger:
+        return build_tagger([*current, *additions])
+
+    return suggest(answers, min_support=min_support, known=known, trial=trial)
 
 
 def as_yaml(rows: list[CodebookAddition], revision: int) -> str:

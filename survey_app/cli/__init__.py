@@ -20,6 +20,7 @@ from .codebook import codebook_cli
 from .export import export_command
 from .organisers import organisers_cli
 from .pipeline import pipeline_cli
+from .review import review_cli
 
 
 @click.group("db", cls=AppGroup)
@@ -189,5 +190,6 @@ def init_app(app: Flask) -> None:
         export_command,
         organisers_cli,
         codebook_cli,
+        review_cli,
     ):
         app.cli.add_command(command)
