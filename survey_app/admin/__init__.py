@@ -10,3 +10,4 @@ from . import tag_now  # noqa: E402,F401
 from . import levels  # noqa: E402,F401
 from . import live  # noqa: E402,F401
 from . import review_import  # noqa: E402,F401
+from . import codebook_views  # noqa: E402,F401

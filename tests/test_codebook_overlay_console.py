@@ -1,0 +1,143 @@
+"""The codebook overlay in the console: admins only; suggestions, a preview, add, remove."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from survey_app.db import get_session
+from survey_db.models import AuditEntry, CodebookAddition, Event
+
+from .admin_helpers import PASSWORD, add_response, csrf_token, login, make_organiser
+from .conftest import FIRST_SLUG
+
+STALL = "Our night market vendors were hit hard by the stall-out this spring."
+
+
+def reviewed(machine: list[str], person: list[str]) -> dict:
+    return {
+        "machine_levels": machine,
+        "review_state": "changed",
+        "reviewed_levels": person,
+        "reviewed_groups": [],
+        "reviewed_areas": [],
+    }
+
+
+def admin(app: Flask) -> FlaskClient:
+    make_organiser(app, "admin@example.org", PASSWORD, admin=True)
+    client = app.test_client()
+    login(client, "admin@example.org", PASSWORD)
+    return client
+
+
+def rows(app: Flask) -> list[tuple[str, int, int | None]]:
+    with app.app_context():
+        found = get_session().scalars(select(CodebookAddition).order_by(CodebookAddition.id))
+        return [(row.term, row.added_in, row.removed_in) for row in found]
+
+
+def test_only_admins_see_the_codebook_pages(app: Flask, organiser_client: FlaskClient):
+    assert organiser_client.get("/admin/codebook").status_code == 404
+    assert (
+        organiser_client.get("/admin/codebook/preview?level=virus&language=en&term=x").status_code
+        == 404
+    )
+    token = csrf_token(organiser_client, "/admin/runs")
+    response = organiser_client.post(
+        "/admin/codebook/add",
+        data={
+            "csrf_token": token,
+            "level": "virus",
+            "language": "en",
+            "term": "x",
+            "source": "typed",
+        },
+    )
+    assert response.status_code == 404 and rows(app) == []
+
+
+def test_a_suggestion_is_previewed_added_and_removed(app: Flask, event: Event):
+    for text in (
+        STALL,
+        "Another stall-out closed three more stalls.",
+        "After the stall-out we sold less.",
+    ):
+        add_response(app, FIRST_SLUG, text=text, tags=reviewed([], ["economic_crisis"]))
+    add_response(
+        app, FIRST_SLUG, text="The stall-out of the talks changed nothing.", tags=reviewed([], [])
+    )
+    client = admin(app)
+    page = client.get(f"/admin/codebook?event={FIRST_SLUG}").get_data(as_text=True)
+    table = page.split('id="suggestions"')[1].split("</table>")[0]
+    assert "stall-out" in table and ">3<" in table and "0.75" in table
+    link = (
+        re.search(r'href="(/admin/codebook/preview\?[^"]*stall-out[^"]*)"', page)
+        .group(1)
+        .replace("&amp;", "&")
+    )
+    preview = client.get(link)
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert "4 answers would gain the level" in html
+    assert "of the reviewed ones, 3 agree and 1 do not." in html
+    assert rows(app) == []  # the preview changes nothing
+    form = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+    added = client.post("/admin/codebook/add", data=form)
+    assert added.status_code == 302
+    assert rows(app) == [("stall-out", 1, None)]
+    listing = client.get("/admin/codebook").get_data(as_text=True)
+    assert "was added to" in listing and 'id="additions"' in listing
+    addition_id = re.search(r"/admin/codebook/(\d+)/remove", listing).group(1)
+    token = csrf_token(client, "/admin/codebook")
+    assert client.post(f"/admin/codebook/{addition_id}/remove").status_code == 400  # no token
+    assert (
+        client.post(f"/admin/codebook/{addition_id}/remove", data={"csrf_token": token}).status_code
+        == 302
+    )
+    assert rows(app) == [("stall-out", 1, 2)]
+    with app.app_context():
+        actions = [row.action for row in get_session().scalars(select(AuditEntry))]
+    assert actions.count("codebook_add") == 1 and actions.count("codebook_remove") == 1
+    assert client.post("/admin/codebook/999/remove", data={"csrf_token": token}).status_code == 404
+
+
+def test_malformed_and_too_broad_terms_get_a_clear_message(app: Flask, event: Event):
+    client = admin(app)
+    for term, message in (
+        ("", "Please type a term."),
+        ("?!", "at least one letter"),
+        ("* fever", "wildcard"),
+    ):
+        response = client.get(
+            "/admin/codebook/preview",
+            query_string={"level": "virus", "language": "en", "term": term},
+        )
+        assert response.status_code == 400 and message in response.get_data(as_text=True)
+    bad_level = client.get(
+        "/admin/codebook/preview", query_string={"level": "flu", "language": "en", "term": "fever"}
+    )
+    assert bad_level.status_code == 400
+    for number in range(20):
+        add_response(app, FIRST_SLUG, text=f"The session number {number} was fine.")
+    broad = client.get(
+        "/admin/codebook/preview", query_string={"level": "virus", "language": "en", "term": "the"}
+    )
+    html = broad.get_data(as_text=True)
+    assert 'id="preview-refused"' in html and "Add to the codebook" not in html
+    token = csrf_token(client, "/admin/codebook")
+    forced = client.post(
+        "/admin/codebook/add",
+        data={
+            "csrf_token": token,
+            "level": "virus",
+            "language": "en",
+            "term": "the",
+            "source": "typed",
+        },
+    )
+    assert forced.status_code == 302 and rows(app) == []
+    assert "would tag nearly everything" in client.get("/admin/codebook").get_data(as_text=True)
