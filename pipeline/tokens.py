@@ -93,7 +93,8 @@ _SPELLINGS = {
     "mums": "moms",
 }
 #: Words whose Snowball stem is another word's: "hospitality" is no "hospital", "closely" is
-#: not "closed", "hospitalized" is more than "hospital" (keys of their own)
+#: not "closed", "takings" are not "take", a "liquidation" is no "liquidity", "hospitalized"
+#: is more than "hospital" (keys of their own)
 _OWN_STEMS = {
     "hospitality": "hospitality",
     "hospitable": "hospitality",
@@ -105,6 +106,10 @@ _OWN_STEMS = {
     "closeness": "closely",
     "closer": "closer",
     "closest": "closer",
+    "takings": "takings",
+    "liquidation": "liquidation",
+    "liquidations": "liquidation",
+    "liquidated": "liquidation",
 }
 _BRITISH_ISE = re.compile(r"(?<=\w\w)is(ation|ations|e|ed|es|ing|er|ers)$")
 

@@ -37,6 +37,10 @@ def levels(text: str) -> set[str]:
         ("The hospitality trade asked for clearer rules.", None, "virus"),
         ("We work closely with the unions on this.", None, "containment"),
         ("I'll send the slides after the session.", None, "virus"),
+        ("Takings at the stall were down by half.", "economic_crisis", None),
+        ("We take the bus to the district office.", None, "economic_crisis"),
+        ("The pension withdrawals gave households some liquidity.", None, "economic_crisis"),
+        ("Cash support reduced hunger in the settlements.", "stimulus", "economic_crisis"),
         ("The economy is recovering faster than expected.", None, "virus"),
         # idioms
         ("Honestly sick of waiting for the link to work.", None, "virus"),
@@ -113,6 +117,14 @@ def test_tokens_and_senses(text: str, present: str | None, absent: str | None) -
         ("社保免了三个月，老板松了口气。", "stimulus"),
         ("银行同意延期还本付息半年。", "stimulus"),
         ("阳了以后躺了一周，布洛芬都买不到。", "virus"),
+        ("He came down with covid in the first week of May.", "virus"),
+        ("Production halted at the plant for a month.", "containment"),
+        ("we're not making ends meet anymore", "economic_crisis"),
+        ("The cash-for-work scheme hired 300 people from the camp.", "stimulus"),
+        ("老爷子上了呼吸机，家里人都见不到。", "virus"),
+        ("小区每天全员核酸，谁也出不去。", "containment"),
+        ("这条街门可罗雀，一天没几个客人。", "economic_crisis"),
+        ("银行给了我们一笔免息贷款。", "stimulus"),
     ],
 )
 def test_vocabulary_of_both_registers(text: str, level: str) -> None:
