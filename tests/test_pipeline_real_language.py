@@ -139,6 +139,9 @@ def test_vocabulary_of_both_registers(text: str, level: str) -> None:
         ("居家隔離了十四天，哪裡都去不了。", "containment", "居家隔離"),
         ("阿爺確診後住院兩個禮拜。", "virus", "確診"),
         ("老闆攞咗保就業嘅錢。", "stimulus", "保就業"),
+        ("兒子在防疫旅館住了十四天。", "containment", "防疫旅館"),
+        ("勞工局的薪資補貼下個月才入帳。", "stimulus", "薪資補貼"),
+        ("公司放無薪假，一個月只上十天班。", "economic_crisis", "無薪假"),
     ],
 )
 def test_traditional_chinese_is_tagged_and_quoted_as_written(
