@@ -4,6 +4,7 @@ still signs in; attempts are counted atomically, so simultaneous guesses cannot 
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from survey_app.admin import auth
 from survey_app.db import get_session
 from survey_db.models import AuditEntry
+from survey_db.models.accounts import SignInCount
 
 from .admin_helpers import PASSWORD, csrf_token, make_organiser
 
@@ -70,3 +72,19 @@ def test_simultaneous_guesses_check_no_more_passwords_than_the_limit(app: Flask)
     assert sorted(codes) == [200] * auth.PAIR_FAILURES + [429] * (15 - auth.PAIR_FAILURES)
     assert _count(app, "login_failed") == auth.PAIR_FAILURES
     assert _count(app, "login_throttled") == 15 - auth.PAIR_FAILURES
+
+
+def test_counts_keep_only_the_last_window_and_any_address(app: Flask):
+    make_organiser(app, EMAIL, PASSWORD)
+    client = app.test_client()
+    assert _attempt(client, "guess", "2001:db8::" + "f" * 400) == 200
+    assert _attempt(client, "guess", "203.0.113.9") == 200
+    with app.app_context():
+        db = get_session()
+        for count in db.scalars(select(SignInCount)):
+            count.window_started -= auth.THROTTLE_WINDOW + timedelta(seconds=1)
+        db.commit()
+    assert _attempt(client, "guess", "203.0.113.9") == 200
+    with app.app_context():
+        kept = get_session().scalars(select(SignInCount.key).order_by(SignInCount.key)).all()
+    assert kept == [f"account {EMAIL}", "address 203.0.113.9", f"pair {EMAIL} 203.0.113.9"]

@@ -49,6 +49,7 @@ def _count(db: Session, key: str) -> int:
     now = utcnow()
     expired = SignInCount.window_started < now - THROTTLE_WINDOW
     dialect = sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
+    key = key[: SignInCount.key.type.length]  # an address from a proxy can be any length
     statement = dialect.insert(SignInCount).values(key=key, window_started=now, attempts=1)
     statement = statement.on_conflict_do_update(
         index_elements=[SignInCount.key],
@@ -65,7 +66,12 @@ def _keys(email: str, address: str) -> tuple[str, str, str]:
 
 
 def count_attempt(db: Session, email: str, address: str) -> bool:
-    """Count a sign-in attempt before its password is checked; True if it must be refused."""
+    """Count a sign-in attempt before its password is checked; True if it must be refused.
+
+    Counts whose window has passed are dropped first, so the table holds only the last window.
+    """
+    cutoff = utcnow() - THROTTLE_WINDOW
+    db.execute(delete(SignInCount).where(SignInCount.window_started < cutoff))
     pair_key, address_key, account_key = _keys(email, address)
     pair = _count(db, pair_key)
     by_address = _count(db, address_key)
