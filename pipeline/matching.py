@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.codebook import Codebook, NegationRules
 from pipeline.negation import ContrastPhrases
-from pipeline.tokens import GAP, MAX_GAP, NEG, SOFT, Token
+from pipeline.tokens import FIGURES, GAP, MAX_GAP, NEG, SOFT, Token
 
 SHIELD = ""  # code of a shield match: blocks shorter indicators, counts for nothing
 
@@ -256,6 +256,8 @@ def _match(tokens: list[Token], pos: int, keys: tuple[str, ...], k: int) -> int 
     """Index of the last token when ``keys[k:]`` matches from ``pos``.
 
     Gaps never cross punctuation or a negation: "incomes did not fall" is no "income * fall".
+    A figure and its unit do not count towards a gap: "lost around 60 per cent of their
+    earnings" is "lost * earnings".
     """
     count = len(tokens)
     last = len(keys) - 1
@@ -268,14 +270,21 @@ def _match(tokens: list[Token], pos: int, keys: tuple[str, ...], k: int) -> int 
             break
         pos += 1
         k += 1
-    for skip in range(MAX_GAP + 1):
-        nxt = pos + 1 + skip
-        if nxt >= len(tokens) or (skip and tokens[nxt - 1].key in ("", NEG, SOFT)):
+    nxt = pos + 1
+    skipped = 0
+    while True:  # each gap length in turn; figures and their units are free
+        if nxt >= count:
             return None
         end = _match(tokens, nxt, keys, k + 2)
         if end is not None:
             return end
-    return None
+        if tokens[nxt].key in ("", NEG, SOFT):
+            return None
+        if tokens[nxt].key not in FIGURES:
+            skipped += 1
+            if skipped > MAX_GAP:
+                return None
+        nxt += 1
 
 
 def tag_weights(text: str, tokens: list[Token], compiled: Matchers) -> dict[str, dict[str, float]]:

@@ -18,6 +18,9 @@ NEG = "<neg>"  # every negation cue stems to this, so "no income" also matches "
 SOFT = "<neg?>"  # a scope-only cue ("few", "avoided"): negates what follows, is never a "no"
 GAP = "*"  # a pattern gap: up to MAX_GAP tokens of any kind
 MAX_GAP = 4
+NUMBER = "#"  # key of every English number ("2,500", "3.5", "2020")
+#: Keys that a gap passes for free: a figure and its unit ("60 per cent", "3.5 million")
+FIGURES = frozenset((NUMBER, "per", "cent", "percent", "million", "billion", "thousand", "hundr"))
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -178,6 +181,8 @@ class EnglishTokens:
                 known = self._words[word] = (_TWO, "")
                 return known
             key = NEG
+        elif word[0].isdigit():
+            key = NUMBER
         else:
             key = self._key(lower)
         raw = "not" if key == NEG and word[-1:] in "tT" and word[-3:-2] in "nN" else word.lower()

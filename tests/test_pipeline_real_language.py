@@ -17,6 +17,9 @@ def levels(text: str) -> set[str]:
         # numbers with separators are one token: a gap reaches past them
         ("The airline lost 2,500 jobs in a single week.", "economic_crisis", None),
         ("Around 3.5 million workers lost their jobs.", "economic_crisis", None),
+        # a figure and its unit do not count towards a gap
+        ("Street vendors lost around 60 per cent of their earnings.", "economic_crisis", None),
+        ("Street vendors lost around sixty odd bits of their earnings.", None, "economic_crisis"),
         # quotation marks and brackets do not end a negation
         ('There were no "layoffs" at our plant this year.', None, "economic_crisis"),
         ("There were no (temporary) layoffs at our plant.", None, "economic_crisis"),
