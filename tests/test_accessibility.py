@@ -52,7 +52,8 @@ WIDTHS = (1280, 360)
 
 
 def page_plan(values: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
-    """Each page by endpoint: (address, state) pairs; "posted" submits the form empty first."""
+    """Each page by endpoint: (address, state) pairs; "posted" submits the form empty first,
+    "withdraw asked" presses "Withdraw my answer" (its confirmation page)."""
     event = f"/e/{FIRST_SLUG}"
     console = f"/admin/e/{FIRST_SLUG}"
     return {
@@ -67,6 +68,7 @@ def page_plan(values: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
         "attendee.thanks": [(f"{event}/r/{values['token']}/thanks", "")],
         "attendee.amend": [
             (f"{event}/r/{values['token']}", ""),
+            (f"{event}/r/{values['token']}", "withdraw asked"),
             (f"{event}/r/{values['withdrawn']}", ""),
         ],
         "attendee.short_address": [(f"/s/{values['short']}", "")],
@@ -85,6 +87,11 @@ def page_plan(values: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
         "admin.paper_feedback": [(f"{console}/paper/feedback", "")],
         "admin.paper_input": [(f"{console}/paper/input", "")],
         "admin.print_material": [(f"{console}/print", "")],
+        "admin.review_import": [(f"{console}/review/import", "")],
+        "admin.codebook": [("/admin/codebook", "")],
+        "admin.codebook_preview": [
+            ("/admin/codebook/preview?term=sick+pay&level=virus&language=en&source=typed", "")
+        ],
         "admin.live_first": [(f"{console}/screens", "")],
         "admin.live_session": [(f"{console}/live/p1-health", "")],
         "admin.live_theme": [(f"{console}/live/theme/risks", "")],
@@ -215,8 +222,12 @@ def test_every_page_passes_axe_in_both_languages_and_widths(
     make_organiser(app, "axe@example.org", PASSWORD, events=[event], admin=True)
     plan = page_plan(answers(app))
     routes = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
-    assert not routes - NOT_PAGES - set(plan), "check these new pages here, or exempt them"
-    assert not set(plan) - routes, "pages listed here that the app no longer has"
+    unchecked = sorted(routes - NOT_PAGES - set(plan))
+    assert not unchecked, (
+        f"check these new pages in page_plan(), or name them in NOT_PAGES: {unchecked}"
+    )
+    gone = sorted(set(plan) - routes)
+    assert not gone, f"pages in page_plan() that the app no longer has: {gone}"
 
     context = browser.new_context(bypass_csp=True)  # to add axe's script to the page
     page = context.new_page()
@@ -237,6 +248,10 @@ def test_every_page_passes_axe_in_both_languages_and_widths(
                     page.locator("main form button[type=submit]").first.click()
                     page.wait_for_load_state()
                     assert page.locator(".errors, .alert").count() > 0, label
+                elif state == "withdraw asked":
+                    page.locator("form.withdraw button").click()
+                    page.wait_for_load_state()
+                    assert page.locator("input[name=confirm]").count() == 1, label
                 check(page, label, problems, keyboard=lang == "en")
                 checked.append(label)
                 if state == "signed out":
