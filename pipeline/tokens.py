@@ -113,6 +113,7 @@ _OWN_STEMS = {
     "liquidation": "liquidation",
     "liquidations": "liquidation",
     "liquidated": "liquidation",
+    "severance": "severance",
 }
 _BRITISH_ISE = re.compile(r"(?<=\w\w)is(ation|ations|e|ed|es|ing|er|ers)$")
 

@@ -42,6 +42,8 @@ def levels(text: str) -> set[str]:
         ("I'll send the slides after the session.", None, "virus"),
         ("Takings at the stall were down by half.", "economic_crisis", None),
         ("We take the bus to the district office.", None, "economic_crisis"),
+        ("Several provinces published their figures late.", None, "economic_crisis"),
+        ("They gave me two weeks of severance and a handshake.", "economic_crisis", None),
         ("The pension withdrawals gave households some liquidity.", None, "economic_crisis"),
         ("Cash support reduced hunger in the settlements.", "stimulus", "economic_crisis"),
         ("The economy is recovering faster than expected.", None, "virus"),
@@ -128,6 +130,8 @@ def test_tokens_and_senses(text: str, present: str | None, absent: str | None) -
         ("小区每天全员核酸，谁也出不去。", "containment"),
         ("这条街门可罗雀，一天没几个客人。", "economic_crisis"),
         ("银行给了我们一笔免息贷款。", "stimulus"),
+        ("断了经济来源，只能靠老本。", "economic_crisis"),
+        ("he still owes three months of back rent", "economic_crisis"),
     ],
 )
 def test_vocabulary_of_both_registers(text: str, level: str) -> None:
