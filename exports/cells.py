@@ -44,6 +44,7 @@ _BOOLEAN_LIKE = frozenset({"TRUE", "FALSE"})
 #: Named looks a sheet may ask for; each also has a quote-prefixed twin for unsafe text.
 STYLES: dict[str, dict[str, Any]] = {
     "plain": {},
+    "top": {"alignment": Alignment(vertical="top")},
     "text": {"alignment": Alignment(wrap_text=True, vertical="top")},
     "header": {
         "font": Font(bold=True),
@@ -54,8 +55,13 @@ STYLES: dict[str, dict[str, Any]] = {
     "label": {"font": Font(bold=True)},
     "datetime": {"number_format": "yyyy-mm-dd hh:mm"},
     "date": {"number_format": "yyyy-mm-dd"},
-    "percent": {"number_format": "0.0%"},
-    "decimal": {"number_format": "0.00"},
+    "percent": {"number_format": "0.0%", "alignment": Alignment(vertical="top")},
+    "decimal": {"number_format": "0.00", "alignment": Alignment(vertical="top")},
+    "link": {
+        "font": Font(color="0563C1", underline="single"),
+        "alignment": Alignment(vertical="top"),
+    },
+    "flag": {"alignment": Alignment(horizontal="center")},
 }
 
 
@@ -146,7 +152,20 @@ class CellMaker:
             return self._cell(ws, value, "datetime", False)
         if isinstance(value, date):
             return self._cell(ws, value, "date", False)
+        if isinstance(value, Cell):  # made here already (see :meth:`link`)
+            return value
         return self._text(ws, str(value), style)
+
+    def link(self, ws: WriteOnlyWorksheet, value: int, url: str | None) -> Any:
+        """A number that links to ``url`` (an answer's page in the console), or just the number.
+
+        Only addresses this app builds reach here, never an attendee's text.
+        """
+        if url is None:
+            return value
+        cell = self._cell(ws, value, "link", False)
+        cell.hyperlink = url
+        return cell
 
     def _text(self, ws: WriteOnlyWorksheet, value: str, style: str) -> Any:
         if not value:

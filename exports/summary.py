@@ -1,395 +1,325 @@
-"""The summary workbook of an event: plain rows from :mod:`exports.data` to write-only sheets.
+"""The briefing workbook of an event: plain figures from :mod:`exports.data` to printed sheets.
 
-Each sheet opens with a title block, then holds its data as Excel tables whose column names
-equal their header cells (what keeps Excel from "repairing" the file). Every value goes
-through :class:`exports.cells.CellMaker`. On the sheets with a row per answer only the free
-text and the tag lists wrap: a row is as tall as its text, not its session title, and an
-unstyled cell is the cheapest one to write.
+Sheets, in order: Briefing (one landscape A4 page), Session ratings, Session comments, Policy
+inputs, Impact matrix, then those of :mod:`exports.reference` (Quotes, Crosstabs, Follow-up
+topics, Series, Codebook, Method). Each sheet opens with a title block, then holds its data
+as Excel tables whose column names equal their header cells (what keeps Excel from
+"repairing" the file). Every value goes through :class:`exports.cells.CellMaker`. Demo
+answers are out of every figure unless ``include_demo`` (then every sheet's title says so).
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.filters import AutoFilter
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from sqlalchemy.orm import Session
 
-from pipeline import TAGGER_VERSION, load_codebook
-from survey_db.models import Event, utcnow
+from survey_db import counting
+from survey_db.models import Event, Response
 from survey_db.models.vocabulary import AREAS, GROUPS, LEVELS
 
-from . import data, topics
+from . import briefing as briefing_figures
+from . import charts, data, reference
 from .atomic import replacing
-from .cells import CellMaker, safe_sheet_title
-from .labels import Labels
+from .book import TITLE_ROWS, Book, Sheet
 
-#: Rows above each sheet's first table: title, date, generated at, tagger version, blank.
-TITLE_ROWS = 5
-_TABLE_STYLE = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+# Book and Sheet live in exports.book; the raw and filtered workbooks import them from here too.
+__all__ = ["TITLE_ROWS", "Book", "Sheet", "build_summary"]
 
-
-class Sheet:
-    """One write-only worksheet that knows its current row and writes tables."""
-
-    def __init__(self, book: Book, title: str, widths: Sequence[float], freeze: str) -> None:
-        self.book = book
-        taken = [ws.title for ws in book.workbook.worksheets]
-        self.ws = book.workbook.create_sheet(safe_sheet_title(title, taken))
-        for index, width in enumerate(widths, 1):
-            self.ws.column_dimensions[get_column_letter(index)].width = width
-        self.ws.freeze_panes = freeze
-        self.row = 0
-        self.append([book.facts.title], ["title"])
-        for label, value in book.title_block:
-            self.append([label, value], ["label", "plain"])
-        self.append([])
-
-    def append(self, values: Sequence[Any], styles: Sequence[str] = ()) -> None:
-        """Write one row; ``styles`` name each cell's look (plain by default)."""
-        cells = self.book.cells
-        looks = list(styles) + ["plain"] * (len(values) - len(styles))
-        self.ws.append(
-            [cells(self.ws, value, look) for value, look in zip(values, looks, strict=True)]
-        )
-        self.row += 1
-        if self.book.pace is not None:
-            self.book.pace()
-
-    def heading(self, text: str) -> None:
-        """A bold line introducing the next table."""
-        self.append([text], ["label"])
-
-    def table(
-        self,
-        name: str,
-        headers: Sequence[str],
-        rows: Iterable[Sequence[Any]],
-        styles: Sequence[str],
-    ) -> tuple[int, int]:
-        """Stream ``rows`` under ``headers`` as an Excel table; return its first and last data row.
-
-        Excel wants a table to hold at least one data row, so an empty one gets a blank row.
-        """
-        header_cells = [self.book.cells(self.ws, text, "header") for text in headers]
-        self.ws.append(header_cells)
-        self.row += 1
-        first = self.row + 1
-        for values in rows:
-            self.append(values, styles)
-        if self.row < first:
-            self.append([None] * len(headers))
-        ref = f"A{first - 1}:{get_column_letter(len(headers))}{self.row}"
-        columns = [TableColumn(id=n, name=cell.value) for n, cell in enumerate(header_cells, 1)]
-        table = Table(
-            displayName=name,
-            ref=ref,
-            autoFilter=AutoFilter(ref=ref),
-            tableColumns=columns,
-            tableStyleInfo=_TABLE_STYLE,
-        )
-        with warnings.catch_warnings():
-            # openpyxl warns that write-only tables need their columns named by hand: done above.
-            warnings.simplefilter("ignore", UserWarning)
-            self.ws.add_table(table)
-        return first, self.row
+#: Characters of a session or theme title in charts and narrow columns.
+SHORT_TITLE = 42
 
 
-class Book:
-    """The workbook being built, with the one cell maker and the shared title block."""
-
-    def __init__(
-        self, db: Session, event: Event, lang: str, pace: Callable[[], None] | None = None
-    ) -> None:
-        self.db = db
-        self.event = event
-        self.pace = pace
-        self.labels = Labels(lang)
-        self.facts = data.event_facts(db, event, lang)
-        self.cells = CellMaker(event.timezone)
-        self.workbook = Workbook(write_only=True)
-        self.tagger_version = TAGGER_VERSION
-        text = self.labels
-        found = ", ".join(self.facts.tagger_versions) or text["none_yet"]
-        self.title_block: list[tuple[str, Any]] = [
-            (text["date"], self.facts.date),
-            (text["generated_at"], utcnow()),
-            (
-                text["tagger_version"],
-                text["tagger_versions_line"].format(found=found, current=self.tagger_version),
-            ),
-        ]
-
-    def discard(self) -> None:
-        """Finish the sheets of a workbook that will not be saved.
-
-        Open write-only sheets hold a generator on a temporary file; closed here they end
-        cleanly instead of failing later in the garbage collector.
-        """
-        for ws in self.workbook.worksheets:
-            if not ws.closed:
-                ws.close()
-
-    def sheet(self, key: str, widths: Sequence[float], freeze: str | None = None) -> Sheet:
-        """A new sheet titled in the workbook's language, frozen below its first header."""
-        return Sheet(self, self.labels[key], widths, freeze or f"A{TITLE_ROWS + 2}")
-
-
-def write_overview(book: Book) -> None:
-    """Responses by session, theme, attendance, stakeholder and language; the latest run."""
+def write_briefing(book: Book, brief: briefing_figures.Briefing) -> None:
+    """The event on one landscape A4 page: answers, what was left out and ratings on the
+    left; levels, follow-up topics and caveats on the right; three quotes below both."""
     text = book.labels
-    sheet = book.sheet("sheet_overview", (60, 16, 20, 12, 12, 12), f"A{TITLE_ROWS + 1}")
-    counts = data.response_counts(book.db, book.event, text.lang)
-    sections = (
-        ("session", "by_session", "session", False),
-        ("theme", "by_theme", "theme", False),
-        ("attendance", "by_attendance", "attendance", True),
-        ("stakeholder", "by_stakeholder", "stakeholder", True),
-        ("language", "by_language", "language", True),
-    )
-    for key, heading, header, coded in sections:
-        sheet.heading(text[heading])
-        rows = [(text.code(value) if coded else value, n) for value, n in counts[key]]
-        sheet.table(f"Overview_{key}", [text[header], text["responses"]], rows, ["text"])
-        sheet.append([])
-    sheet.heading(text["latest_run"])
-    run = data.latest_run(book.db)
-    if run is not None:
-        for label, value in (
-            ("run_started", run.started_at),
-            ("run_finished", run.finished_at),
-            ("run_status", run.status),
-            ("run_mode", run.mode),
-            ("tagger_version", run.tagger_version),
-            ("run_selected", run.selected),
-            ("run_tagged", run.tagged),
-        ):
-            sheet.append([text[label], value])
+    widths = (36, 16, 8, 9, 2, 56, 10, 10, 10, 10)
+    sheet = book.sheet("sheet_briefing", widths, f"A{TITLE_ROWS + 1}", fit_height=True)
+    short = briefing_figures.short
+    counts = brief.counts
+    left: list[tuple[list[Any], list[str]]] = []
+    right: list[tuple[list[Any], list[str]]] = []
+
+    left.append(([text["b_answers"], counts.counted], ["label", "label"]))
+    left.append(([text.code("feedback"), counts.feedback], []))
+    left.append(([text.code("input"), counts.inputs], []))
+    left.append(([text["b_people"], counts.people], []))
+    left.append(([text["b_by_channel"]], ["label"]))
+    left += [([text.code(channel), n], []) for channel, n in sorted(counts.by_channel.items())]
+    left.append(([text["b_left_out"]], ["label"]))
+    for status, n in counts.left_out.items():
+        if status != "demo" or not brief.include_demo:
+            left.append(([text.code(status), n], []))
+    if brief.include_demo:
+        left.append(([text["b_demo_in"]], ["label"]))
+    left.append(([], []))
+    sessions_at = len(left)
+    heads = [text["b_sessions"], text["n"], text["mean"], text["share_4_5"]]
+    left.append((heads, ["header"] * 4))
+    for row in brief.ranked:
+        cells = [short(row.session, SHORT_TITLE), row.n, row.mean, row.share_4_5]
+        left.append((cells, ["plain", "plain", "decimal", "percent"]))
+    for key, found in (("b_best", brief.best), ("b_weakest", brief.weakest)):
+        if found is not None:
+            cells = [f"{text[key]}: {short(found.session, 34)}", found.n, found.mean]
+            left.append((cells, ["plain", "plain", "decimal"]))
+    left.append(([text["b_min_rated"].format(n=briefing_figures.MIN_RATED)], ["plain"]))
+
+    right.append(([text["b_topics"], text["answers"]], ["header", "header"]))
+    right += [([reference.topic_name(text, t), t.answers], []) for t in brief.topics]
+    right.append(([], []))
+    status = brief.status
+    run = status.last_run
+    finished = run.finished_at if run is not None else text["b_no_run"]
+    right.append(([text["b_caveats"]], ["label"]))
+    right.append(([text["b_machine"], status.machine], []))
+    right.append(([text["b_reviewed"], status.reviewed], []))
+    right.append(([text["b_not_tagged"], status.not_tagged], []))
+    right.append(([text["b_last_run"], finished, text.code(run.status) if run else None], []))
+    right.append(([text["b_never_tags"]], []))
+    right.append(([], []))
+    # the two tall header rows (sessions, levels) side by side
+    gap = (len(right) + 1) - sessions_at
+    if gap > 0:
+        left[sessions_at:sessions_at] = [([], [])] * gap
     else:
-        sheet.append([text["none_yet"]])
+        right += [([], [])] * -gap
+    right.append(([text["b_levels"]], ["label"]))
+    right.append(([text["theme"], *(text.code(level) for level in LEVELS)], ["header"] * 5))
+    for title, counted in brief.levels:
+        label = f"{short(title, 44)} ({text['n']} = {counted.tagged})"
+        cells = [label, *(counted.share(level) for level in LEVELS)]
+        right.append((cells, ["plain", *["percent"] * 4]))
+    for index in range(max(len(left), len(right))):
+        cells, styles = left[index] if index < len(left) else ([], [])
+        more, more_styles = right[index] if index < len(right) else ([], [])
+        pad = 5 - len(cells)
+        sheet.append(
+            [*cells, *[None] * pad, *more],
+            [*styles, *["plain"] * (5 - len(styles)), *more_styles][: 5 + len(more)],
+        )
     sheet.append([])
-    sheet.heading(text["counting_rule"])
-    sheet.append([text["counting_text"]], ["text"])
+    sheet.heading(text["b_quotes"])
+    themes = brief.facts.themes
+    for quote in brief.quotes:
+        where = f"{text.code(quote.level)}\n{short(themes.get(quote.theme_id, ''), 60)}"
+        said = f"“{short(quote.text, briefing_figures.QUOTE_CHARS)}”"
+        sheet.append([where, None, None, None, None, said], ["text", *["plain"] * 4, "text"])
+    sheet.print_columns(len(widths))
 
 
 def write_ratings(book: Book) -> None:
-    """Per question and session: n, mean, median, share 4-5, the counts; a chart of overall."""
+    """Per session, the overall rating's distribution as a chart; then every question's n,
+    mean, median, share 4-5 and counts."""
     text = book.labels
-    sheet = book.sheet("sheet_ratings", (60, 24, 8, 8, 8, 10, 9, 9, 9, 9, 9))
+    sheet = book.sheet("sheet_ratings", (44, 26, 8, 8, 9, 9, 9, 9, 9, 9, 9))
+    rows = data.rating_rows(book.db, book.scope, book.facts)
+    ranked = [row for row in data.ranked_sessions(rows) if row.n]
+    sheet.heading(text["chart_data"])
+    headers = [text["session"], text["n"], text["mean"], *(str(value) for value in range(1, 6))]
+    lines = (
+        (
+            briefing_figures.short(row.session, SHORT_TITLE),
+            row.n,
+            row.mean,
+            *(count / row.n for count in row.counts),
+        )
+        for row in ranked
+    )
+    first, last = sheet.table(
+        "RatingChart", headers, lines, ["text", "top", "decimal", *["percent"] * 5], repeat=False
+    )
+    if ranked:
+        space = charts.rows_for(len(ranked))
+        charts.distribution_chart(
+            sheet.ws, text["chart_ratings"], first - 1, last, 4, f"A{sheet.row + 2}", space
+        )
+        for _ in range(space + 2):
+            sheet.append([])
     headers = [text["session"], text["question"], text["n"], text["mean"], text["median"]]
     headers += [text["share_4_5"], *(text["count_of"].format(value=v) for v in range(1, 6))]
-    rows = data.rating_rows(book.db, book.event, book.facts)
     lines = (
         (r.session, text.code(r.question), r.n, r.mean, r.median, r.share_4_5, *r.counts)
         for r in rows
     )
-    styles = ["text", "plain", "plain", "decimal", "decimal", "percent"]
-    first, _ = sheet.table("Ratings", headers, lines, styles)
-    sessions = len(book.facts.sessions)
-    if sessions:
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = text["chart_overall"]
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 5
-        chart.height = max(7.5, sessions * 0.9)
-        chart.width = 22
-        last = first + sessions - 1
-        chart.add_data(
-            Reference(sheet.ws, min_col=4, min_row=first - 1, max_row=last), titles_from_data=True
-        )
-        chart.set_categories(Reference(sheet.ws, min_col=1, min_row=first, max_row=last))
-        sheet.ws.add_chart(chart, f"M{TITLE_ROWS + 1}")
+    styles = ["text", "top", "top", "decimal", "decimal", "percent", *["top"] * 5]
+    sheet.table("Ratings", headers, lines, styles, repeat=True)
 
 
-def _person_columns(text: Labels) -> list[str]:
-    return [text["name"], text["organisation"], text["quote_ok"]]
+def _flags(codes: list[str], vocabulary: tuple[str, ...]) -> list[int]:
+    found = set(codes)
+    return [1 if code in found else 0 for code in vocabulary]
 
 
-def write_comments(book: Book) -> None:
-    """Every comment by session and question, with its sentiment and impact levels."""
+class _Column(NamedTuple):
+    header: str
+    width: float
+    style: str
+    value: Callable[[data.AnswerRow], Any]
+
+
+def _answer_columns(book: Book, kind: str, target: dict[str, Any]) -> tuple[list[_Column], int]:
+    """The columns of an answer sheet, those printed first; and how many are printed.
+
+    ``target["ws"]`` is the sheet the rows go to, once made: a link belongs to its sheet.
+    """
     text = book.labels
-    sheet = book.sheet("sheet_comments", (40, 16, 17, 80, 10, 10, 30, 18, 20, 24, 10))
-    headers = [text["session"], text["question"], text["submitted"], text["comment"]]
-    headers += [text["language"], text["sentiment"], text["levels"], text["tag_source"]]
-    headers += _person_columns(text)
-    rows = (
-        (
-            row.session,
-            text.code(row.question),
-            row.submitted,
-            row.text,
-            text.code(row.language),
-            row.sentiment,
-            text.codes(row.levels),
-            text.code(row.tag_source) if row.tag_source else None,
-            row.name,
-            row.organisation,
-            text["yes" if row.quote_ok else "no"],
-        )
-        for row in data.comment_rows(book.db, book.event, book.facts)
-    )
-    styles = ["plain", "plain", "plain", "text", "plain", "decimal", "text"]
-    sheet.table("Comments", headers, rows, styles)
+    feedback = kind == "feedback"
+    places = data.place_titles(book.facts, kind)
+    yes, no = text["yes"], text["no"]
+    short = briefing_figures.short
 
+    def link(row: data.AnswerRow) -> Any:
+        url = book.response_link(row.response_id)
+        return book.cells.link(target["ws"], row.response_id, url)
 
-def write_inputs(book: Book) -> None:
-    """One row per policy input: theme, text, groups, areas, levels and who made each tag."""
-    text = book.labels
-    widths = (40, 17, 80, 10, *([24] * 6), *([14] * len(LEVELS)), 40, 10, 12, 18, 20, 24, 10)
-    sheet = book.sheet("sheet_inputs", widths)
-    headers = [text["theme"], text["submitted"], text["text"], text["language"]]
-    headers += [text[key] for key in ("groups", "groups_attendee", "groups_tagger")]
-    headers += [text[key] for key in ("areas", "areas_attendee", "areas_tagger")]
-    headers += [text.code(level) for level in LEVELS]
-    headers += [text["evidence"], text["sentiment"], text["reviewed"], text["tag_source"]]
-    headers += _person_columns(text)
-    sources = {"machine": text.code("machine"), "confirmed": text.code("confirmed")}
-    sources |= {"added": text["level_added"], "removed": text["level_removed"]}
+    def source(row: data.AnswerRow) -> str:
+        return text.code(row.review_state) if row.review_state else text["not_tagged"]
 
-    def line(row: data.InputRow) -> list[Any]:
-        evidence = "; ".join(
-            f"{text.code(level)}: {', '.join(words)}" for level, words in row.evidence.items()
-        )
-        return [
-            row.theme,
-            row.submitted,
-            row.text,
-            text.code(row.language),
-            *(text.codes(codes) for codes in (row.groups, row.groups_attendee, row.groups_tagger)),
-            *(text.codes(codes) for codes in (row.areas, row.areas_attendee, row.areas_tagger)),
-            *(sources.get(row.level_sources.get(level, ""), None) for level in LEVELS),
-            evidence or None,
-            row.sentiment,
-            text["yes" if row.review_state not in (None, "machine") else "no"],
-            text.code(row.review_state) if row.review_state else None,
-            row.name,
-            row.organisation,
-            text["yes" if row.quote_ok else "no"],
+    def evidence(row: data.AnswerRow) -> str | None:
+        found = (f"{text.code(lv)}: {', '.join(words)}" for lv, words in row.evidence.items())
+        return "; ".join(found) or None
+
+    fields = ("most_useful", "improve", "next_topics") if feedback else ("text",)
+    printed = [
+        _Column(text["response_id"], 8, "top", link),
+        _Column(
+            text["session" if feedback else "theme"],
+            18,
+            "text",
+            lambda row: short(places.get(row.place_id, ""), 34),
+        ),
+        _Column(text["stakeholder_col"], 13, "top", lambda row: text.code(row.stakeholder)),
+        _Column(text["language"], 9, "top", lambda row: text.code(row.language)),
+        *(
+            _Column(
+                text.code(field) if feedback else text["text"],
+                46 if feedback else 120,
+                "text",
+                lambda row, field=field: row.texts[field],
+            )
+            for field in fields
+        ),
+        _Column(text["levels_codes"], 17, "text", lambda row: " ".join(row.levels) or None),
+        _Column(text["sentiment"], 10, "decimal", lambda row: row.sentiment),
+        _Column(text["tags_from"], 12, "text", source),
+        _Column(text["name"], 13, "text", lambda row: row.name),
+    ]
+    on_screen = [
+        _Column(text["attendance"], 10, "plain", lambda row: text.code(row.attendance)),
+        _Column(text["channel"], 10, "plain", lambda row: text.code(row.channel)),
+        _Column(text["amended"], 8, "plain", lambda row: yes if row.amended else no),
+        _Column(text["submitted"], 15, "plain", lambda row: row.submitted),
+        _Column(text["levels"], 30, "plain", lambda row: text.codes(row.levels)),
+        _Column(text["groups_names"], 30, "plain", lambda row: text.codes(row.groups)),
+        _Column(text["areas_names"], 30, "plain", lambda row: text.codes(row.areas)),
+        _Column(text["evidence"], 40, "plain", evidence),
+        _Column(text["organisation"], 16, "plain", lambda row: row.organisation),
+        _Column(text["quote_ok"], 8, "plain", lambda row: yes if row.quote_ok else no),
+        _Column(text["groups_codes"], 24, "plain", lambda row: " ".join(row.groups) or None),
+        _Column(text["areas_codes"], 24, "plain", lambda row: " ".join(row.areas) or None),
+    ]
+    for prefix, codes, get in (
+        ("level", LEVELS, lambda row: row.levels),
+        ("group", GROUPS, lambda row: row.groups),
+        ("area", AREAS, lambda row: row.areas),
+    ):
+        on_screen += [
+            _Column(
+                f"{prefix}_{code}",
+                len(prefix) + len(code) + 4,  # wide enough for its header on one line
+                "plain",
+                lambda row, code=code, get=get: 1 if code in get(row) else 0,
+            )
+            for code in codes
         ]
+    return printed + on_screen, len(printed)
 
-    styles = ["plain", "plain", "text", "plain", *(["text"] * 6), *(["plain"] * len(LEVELS))]
-    styles += ["text", "decimal"]
-    rows = (line(row) for row in data.input_rows(book.db, book.event, book.facts))
-    sheet.table("Inputs", headers, rows, styles)
+
+def write_answers(book: Book, kind: str) -> None:
+    """One row per answer with text: its id (a link to the console), where, who, the texts,
+    the tags that count as names, as codes and as 0/1 columns; names only with consent.
+
+    The columns a reader needs on paper come first and only they print; the rest (for
+    filters and pivot tables) stay on screen.
+    """
+    text = book.labels
+    key = "sheet_comments" if kind == "feedback" else "sheet_inputs"
+    target: dict[str, Any] = {}
+    columns, printed = _answer_columns(book, kind, target)
+    sheet = book.sheet(key, [column.width for column in columns], "C7")
+    target["ws"] = sheet.ws
+    sheet.note(text["print_note"])
+    rows = (
+        [column.value(row) for column in columns]
+        for row in data.answer_rows(book.db, book.scope, kind)
+    )
+    styles = [column.style for column in columns]
+    headers = [column.header for column in columns]
+    sheet.table("Comments" if kind == "feedback" else "Inputs", headers, rows, styles)
+    sheet.print_columns(printed)
 
 
 def write_matrix(book: Book) -> None:
-    """Counts and shares of each level by theme, group and area, with a chart by theme."""
+    """Levels by session and by theme (and by group and area): counts and shares of the
+    tagged answers with text, and a chart of the shares by theme and session feedback."""
     text = book.labels
-    sheet = book.sheet("sheet_matrix", (14, 60, 12, *([12] * (2 * len(LEVELS)))))
-    matrix = data.impact_matrix(book.db, book.event)
-    headers = [text["dimension"], text["value"], text["tagged"]]
+    widths = (44, 14, 10, 10, *([11] * (2 * len(LEVELS))))
+    sheet = book.sheet("sheet_matrix", widths)
+    sheet.note(text["matrix_note"])
+    db, scope, facts = book.db, book.scope, book.facts
+    short = briefing_figures.short
+    chart_rows = briefing_figures.level_rows(db, scope, facts, text["session_feedback"])
+    headers = [text["theme"], *(text.code(level) for level in LEVELS)]
+    lines = (
+        [short(title, SHORT_TITLE), *(counted.share(level) for level in LEVELS)]
+        for title, counted in chart_rows
+    )
+    first, last = sheet.table(
+        "LevelChart", headers, lines, ["text", *["percent"] * 4], repeat=False
+    )
+    space = charts.rows_for(len(chart_rows) * len(LEVELS), 0.45, 7)
+    charts.level_chart(
+        sheet.ws, text["chart_levels"], first - 1, last, 2, len(LEVELS), f"A{sheet.row + 2}", space
+    )
+    for _ in range(space + 2):
+        sheet.append([])
+    by_session = {
+        row.key: row for row in data.levels_by(db, scope, Response.session_id, "feedback")
+    }
+    by_theme = {row.key: row for row in data.levels_by(db, scope, Response.theme_id, "input")}
+    empty = data.LevelCounts(None, 0, 0, dict.fromkeys(LEVELS, 0))
+    cells: list[tuple[str, str, data.LevelCounts]] = []
+    cells += [
+        (text["dim_session"], title, by_session.get(ident, empty))
+        for ident, title in facts.sessions.items()
+    ]
+    cells += [
+        (text["dim_theme"], title, by_theme.get(ident, empty))
+        for ident, title in facts.themes.items()
+    ]
+    cells += [
+        (text["dim_group"], text.code(code), data.levels_where(db, scope, counting.has_group(code)))
+        for code in GROUPS
+    ]
+    cells += [
+        (text["dim_area"], text.code(code), data.levels_where(db, scope, counting.has_area(code)))
+        for code in AREAS
+    ]
+    headers = [text["value"], text["dimension"], text["with_text"], text["tagged_with_text"]]
     headers += [text.code(level) for level in LEVELS]
     headers += [text["share_of"].format(level=text.code(level)) for level in LEVELS]
-    names = {**book.facts.themes, "feedback": text["session_feedback"]}
-    rows: list[list[Any]] = []
-    for dimension, buckets, order in (
-        ("dim_theme", matrix.themes, list(names)),
-        ("dim_group", matrix.groups, GROUPS),
-        ("dim_area", matrix.areas, AREAS),
-    ):
-        for key in order:
-            bucket = buckets.get(key, data.Bucket())
-            n = bucket.tagged
-            shares = [bucket.levels[level] / n if n else None for level in LEVELS]
-            label = names[key] if dimension == "dim_theme" else text.code(key)
-            rows.append([text[dimension], label, n, *(bucket.levels[lv] for lv in LEVELS), *shares])
-    styles = ["plain", "text", "plain", *(["plain"] * len(LEVELS)), *(["percent"] * len(LEVELS))]
-    first, _ = sheet.table("ImpactMatrix", headers, rows, styles)
-    sheet.append([])
-    sheet.append([text["untagged"], matrix.untagged], ["label"])
-    chart = BarChart()
-    chart.title = text["chart_matrix"]
-    chart.y_axis.number_format = "0%"
-    chart.width = 24
-    last = first + len(names) - 1
-    shares_from = 4 + len(LEVELS)
-    values = Reference(
-        sheet.ws,
-        min_col=shares_from,
-        max_col=shares_from + len(LEVELS) - 1,
-        min_row=first - 1,
-        max_row=last,
+    lines = (
+        [title, dimension, counted.with_text, counted.tagged]
+        + [counted.levels[level] for level in LEVELS]
+        + [counted.share(level) for level in LEVELS]
+        for dimension, title, counted in cells
     )
-    chart.add_data(values, titles_from_data=True)
-    chart.set_categories(Reference(sheet.ws, min_col=2, min_row=first, max_row=last))
-    sheet.ws.add_chart(chart, f"{get_column_letter(shares_from + len(LEVELS) + 1)}{TITLE_ROWS + 1}")
-
-
-def write_topics(book: Book) -> None:
-    """The most frequent phrases among the follow-up topics, then every answer."""
-    text = book.labels
-    sheet = book.sheet("sheet_topics", (40, 17, 80, 10, 20, 24), f"A{TITLE_ROWS + 1}")
-    sheet.heading(text["phrases"])
-    sheet.append([text["topic_note"]], ["text"])
-    phrases = topics.topic_phrases(book.db, book.event)
-    sheet.table("TopicPhrases", [text["phrase"], text["answers"]], phrases, ["text"])
-    sheet.append([])
-    sheet.heading(text["topic_answers"])
-    headers = [text["session"], text["submitted"], text["text"], text["language"]]
-    headers += [text["name"], text["organisation"]]
-    rows = (
-        (row.session, row.submitted, row.text, text.code(row.language), row.name, row.organisation)
-        for row in topics.topic_rows(book.db, book.event, book.facts)
-    )
-    sheet.table("TopicAnswers", headers, rows, ["plain", "plain", "text"])
-
-
-def write_series(book: Book, compared: list[data.SeriesRow]) -> None:
-    """The headline figures of the events of the series the reader may compare, side by side."""
-    text = book.labels
-    sheet = book.sheet("sheet_series", (60, 12, 12, 12, 12, 14, 14, 14, *([14] * len(LEVELS))))
-    headers = [text["event"], text["date"], text["responses"], text["feedback"], text["inputs"]]
-    headers += [text["mean_overall"], text["share_overall_4_5"], text["tagged"]]
-    headers += [text["share_inputs_level"].format(level=text.code(level)) for level in LEVELS]
-    rows = (
-        (
-            r.title,
-            r.date,
-            r.responses,
-            r.feedback,
-            r.inputs,
-            r.mean_overall,
-            r.share_overall_4_5,
-            r.tagged_inputs,
-            *(r.level_shares[level] for level in LEVELS),
-        )
-        for r in compared
-    )
-    styles = ["text", "plain", "plain", "plain", "plain", "decimal", "percent", "plain"]
-    sheet.table("Series", headers, rows, styles + ["percent"] * len(LEVELS))
-
-
-def write_method(book: Book) -> None:
-    """Levels and their definitions, how tags are made, caveats, and repairs made to texts."""
-    text = book.labels
-    sheet = book.sheet("sheet_method", (36, 100), f"A{TITLE_ROWS + 1}")
-    codebook = load_codebook()
-    sheet.heading(text["method_levels"])
-    rows = (
-        (text.code(level.code), getattr(level, f"definition_{text.lang}"))
-        for level in codebook.levels
-    )
-    sheet.table("Levels", [text["level"], text["definition"]], rows, ["text", "text"])
-    sheet.append([])
-    for heading, body in (
-        ("method_how", "method_how_text"),
-        ("counting_rule", "counting_text"),
-        ("method_caveats", "method_caveats_text"),
-    ):
-        sheet.append([text[heading], text[body]], ["label", "text"])
-    sheet.append([text["tagger_version"], book.tagger_version], ["label"])
-    sheet.append([])
-    sheet.heading(text["method_repairs"])
-    sheet.append([text["replaced_chars"], book.cells.replaced], ["text"])
-    sheet.append([text["cut_cells"], book.cells.cut], ["text"])
+    styles = ["text", "top", "top", "top", *["top"] * len(LEVELS)]
+    sheet.table("ImpactMatrix", headers, lines, styles + ["percent"] * len(LEVELS), repeat=True)
 
 
 def build_summary(
@@ -400,25 +330,35 @@ def build_summary(
     lang: str = "en",
     pace: Callable[[], None] | None = None,
     visible_event_ids: Collection[int] | None = None,
+    include_demo: bool = False,
+    base_url: str = "",
 ) -> Path:
-    """Write the summary workbook of ``event`` to ``path`` atomically and return the path.
+    """Write the briefing workbook of ``event`` to ``path`` atomically and return the path.
 
     The file appears complete or not at all: it is written beside ``path`` under a temporary
     name and renamed into place. ``lang`` (``en`` or ``zh``) picks the labels and titles;
     ``pace``, if given, is called after every row (the nightly job pauses in it under load).
-    The Series sheet compares only events the reader may see (``visible_event_ids``; None
-    for an admin) and never a draft (:func:`exports.data.compared_events`).
+    Demo answers count only with ``include_demo``. The Series sheet compares only events the
+    reader may see (``visible_event_ids``; None for an admin) and never a draft
+    (:func:`exports.data.compared_events`). ``base_url`` (the app's public address) makes
+    each answer's id a link to its page in the console. Nothing here runs the tagger.
     """
     event = session.get(Event, event.id) or event
-    book = Book(session, event, lang, pace)
+    book = Book(session, event, lang, pace, include_demo=include_demo, base_url=base_url)
     try:
-        for write in (write_overview, write_ratings, write_comments, write_inputs, write_matrix):
-            write(book)
-        write_topics(book)
-        compared = data.series_rows(session, event, lang, visible_event_ids)
-        if len(compared) > 1:
-            write_series(book, compared)
-        write_method(book)
+        brief = briefing_figures.briefing(
+            session,
+            event,
+            lang,
+            include_demo=include_demo,
+            feedback_label=book.labels["session_feedback"],
+        )
+        write_briefing(book, brief)
+        write_ratings(book)
+        write_answers(book, "feedback")
+        write_answers(book, "input")
+        write_matrix(book)
+        reference.write_all(book, visible_event_ids)
         target = Path(path)
         with replacing(target) as temporary:
             book.workbook.save(temporary)

@@ -1,25 +1,32 @@
-"""The follow-up topics: every answer, and the words and short phrases most often asked for.
+"""Follow-up topics: what attendees want the next dialogue to take up, grouped and counted.
 
-Simple counting is enough to plan the next dialogue: English words and word pairs minus a
-small stopword list; Chinese words cut by jieba (its bundled dictionary, no downloads) and
-pairs of adjacent words. Each phrase counts once per answer.
+An answer to "which topics should the next dialogue take up?" is first matched to the
+codebook's groups and areas, in either language, by their indicator words (the ones without
+gaps; a plain look-up, not the tagger: no negation, no scores). So "pensions" and "养老金" are
+one topic. What no group or area covers is counted as words and two-word phrases (English
+words minus stopwords; Chinese words cut by jieba), once per answer; a word that only ever
+appears inside one longer counted phrase is not counted apart from it. Topics are counted by
+session (the feedback that asked for them) and by theme (the policy inputs whose counted
+groups and areas name the same topic).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass, field
+from functools import cache
 from itertools import pairwise
-from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey_db.models import Event, Response, ResponseTag
+from pipeline import load_codebook
+from survey_db import counting
+from survey_db.models import Response, ResponseTag
+from survey_db.models.vocabulary import AREAS, GROUPS
 
-from .data import ACTIVE, PERSON_COLUMNS, TEXT_LANGUAGE, EventFacts, person, stream
+from .data import Scope, stream
 
 _EN_STOPWORDS = (
     "a about after again all also an and any are as at be been before being between both but "
@@ -38,6 +45,8 @@ _ZH_STOPWORDS = (
 ZH_STOPWORDS = frozenset(_ZH_STOPWORDS.split())
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _EN_WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
+#: Phrases listed on the sheet (after the groups and areas).
+PHRASE_LIMIT = 25
 
 
 def phrases_of(text: str) -> set[str]:
@@ -64,40 +73,122 @@ def phrases_of(text: str) -> set[str]:
     return found
 
 
-class TopicRow(NamedTuple):
-    session: str
-    submitted: datetime
-    text: str
-    language: str
-    name: str | None
-    organisation: str | None
+@cache
+def _code_patterns() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern over the gap-free indicators of every group and area, both languages."""
+    book = load_codebook()
+    codes: dict[str, str] = {}
+    for category in (*book.groups, *book.areas):
+        for language in ("en", "zh"):
+            for indicator in category.indicators[language]:
+                term = indicator.pattern.lower()
+                if "*" not in term and len(term) > 1:
+                    codes.setdefault(term, category.code)
+    terms = sorted(codes, key=len, reverse=True)
+    # English indicators are stems ("pension", "freelanc"): matched from a word's start
+    parts = [re.escape(t) if _CJK.search(t) else rf"\b{re.escape(t)}" for t in terms]
+    return re.compile("|".join(parts)), codes
 
 
-def _topics_query(event: Event) -> Select[Any]:
-    return (
+def codes_named(text: str) -> tuple[set[str], list[str]]:
+    """The groups and areas ``text`` names, and the indicator words that named them."""
+    pattern, codes = _code_patterns()
+    terms = [match.group().lower() for match in pattern.finditer(text.lower())]
+    return {codes[term] for term in terms}, terms
+
+
+def drop_fragments(counts: dict[str, int]) -> dict[str, int]:
+    """Leave out a phrase found only inside a longer phrase (as many answers hold both)."""
+    return {
+        phrase: n
+        for phrase, n in counts.items()
+        if not any(
+            len(longer) > len(phrase) and phrase in longer and other == n
+            for longer, other in counts.items()
+        )
+    }
+
+
+@dataclass
+class Topic:
+    """One topic: a group, an area or a phrase; answers asking for it by session and theme."""
+
+    key: str
+    kind: str  # "group", "area" or "phrase"
+    answers: int = 0
+    by_session: Counter[int] = field(default_factory=Counter)
+    by_theme: Counter[int] = field(default_factory=Counter)
+
+
+@dataclass
+class Topics:
+    """The follow-up topics of an event, most asked for first."""
+
+    answers: int
+    topics: list[Topic]
+
+
+def follow_up_topics(db: Session, scope: Scope) -> Topics:
+    """Count the follow-up topics of the counted answers, by session and theme."""
+    kinds = {**dict.fromkeys(GROUPS, "group"), **dict.fromkeys(AREAS, "area")}
+    topics: dict[str, Topic] = {code: Topic(code, kind) for code, kind in kinds.items()}
+    # (phrase, session) pairs, not answer ids: memory grows with the words, not the answers.
+    by_session: Counter[tuple[str, int]] = Counter()
+    answers = 0
+    seen: set[int] = set()
+    query = select(Response.session_id, Response.next_topics).where(
+        *scope.where(), Response.kind == "feedback", Response.next_topics.is_not(None)
+    )
+    for session_id, text in stream(db, query):
+        if not text.strip():
+            continue
+        answers += 1
+        seen.add(session_id)
+        named, terms = codes_named(text)
+        for code in named:
+            topics[code].answers += 1
+            topics[code].by_session[session_id] += 1
+        by_session.update(
+            (phrase, session_id)
+            for phrase in phrases_of(text)
+            if not any(phrase in term for term in terms)
+        )
+    totals: Counter[str] = Counter()
+    for (phrase, _session), n in by_session.items():
+        totals[phrase] += n
+    candidates = dict(totals.most_common(PHRASE_LIMIT * 4))
+    kept = drop_fragments({phrase: n for phrase, n in candidates.items() if n > 1})
+    for phrase in sorted(kept, key=lambda key: (-kept[key], key))[:PHRASE_LIMIT]:
+        topic = topics[phrase] = Topic(phrase, "phrase", kept[phrase])
+        for session_id in seen:
+            if n := by_session.get((phrase, session_id)):
+                topic.by_session[session_id] = n
+    _count_inputs(db, scope, topics)
+    shown = [topic for topic in topics.values() if topic.answers]
+    shown.sort(key=lambda topic: (topic.kind == "phrase", -topic.answers, topic.key))
+    return Topics(answers, shown)
+
+
+def _count_inputs(db: Session, scope: Scope, topics: dict[str, Topic]) -> None:
+    """Per theme, the policy inputs whose counted groups and areas name each coded topic."""
+    query = (
         select(
-            Response.session_id,
-            Response.created_at,
-            Response.next_topics,
-            TEXT_LANGUAGE.label("language"),
-            *PERSON_COLUMNS,
+            Response.theme_id,
+            Response.groups,
+            Response.areas,
+            ResponseTag.review_state,
+            ResponseTag.machine_groups,
+            ResponseTag.reviewed_groups,
+            ResponseTag.machine_areas,
+            ResponseTag.reviewed_areas,
         )
         .outerjoin(ResponseTag)
-        .where(Response.event_id == event.id, ACTIVE, Response.next_topics.is_not(None))
-        .order_by(Response.session_id, Response.id)
+        .where(*scope.where(), Response.kind == "input")
     )
-
-
-def topic_rows(db: Session, event: Event, facts: EventFacts) -> Iterator[TopicRow]:
-    """Every answer to "what should the next dialogue discuss?"."""
-    for row in stream(db, _topics_query(event)):
-        title = facts.sessions.get(row.session_id, "")
-        yield TopicRow(title, row.created_at, row.next_topics, row.language, *person(row))
-
-
-def topic_phrases(db: Session, event: Event, limit: int = 40) -> list[tuple[str, int]]:
-    """The most frequent words and phrases among the follow-up topics (once per answer)."""
-    counts: Counter[str] = Counter()
-    for row in stream(db, _topics_query(event)):
-        counts.update(phrases_of(row.next_topics))
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    for row in stream(db, query):
+        state = row.review_state
+        codes = counting.codes_of(state, row.groups, row.machine_groups, row.reviewed_groups)
+        codes += counting.codes_of(state, row.areas, row.machine_areas, row.reviewed_areas)
+        for code in codes:
+            if code in topics:
+                topics[code].by_theme[row.theme_id] += 1

@@ -60,8 +60,28 @@ def test_export_command_writes_the_workbook(
     assert result.exit_code == 0, result.output
     assert str(output) in result.output
     book = load_workbook(output)
-    assert book.sheetnames[0] == "概览"
+    assert book.sheetnames[0] == "简报"
     assert [p.name for p in output.parent.iterdir()] == ["summary.xlsx"]
+
+
+def test_export_command_counts_demo_answers_only_when_asked(
+    app: Flask, runner: FlaskCliRunner, db: Session, event: Event, tmp_path: Path
+) -> None:
+    event = db.get(Event, event.id)
+    add_input(db, event, "risks", "A real input")
+    add_input(db, event, "risks", "A demo input", channel="demo")
+    db.commit()
+    counted = {}
+    for flag in ([], ["--include-demo"]):
+        output = tmp_path / f"summary{len(flag)}.xlsx"
+        result = runner.invoke(args=["export", SLUG, "-o", str(output), *flag])
+        assert result.exit_code == 0, result.output
+        book = load_workbook(output)
+        counted[bool(flag)] = book.worksheets[0]["B6"].value
+        suffix = " (with demo)" if flag else ""
+        assert book.sheetnames[:2] == [f"Briefing{suffix}", f"Session ratings{suffix}"]
+        assert all(title.endswith(suffix) for title in book.sheetnames)
+    assert counted == {False: 1, True: 2}
 
 
 def test_export_command_refuses_an_unknown_event(runner: FlaskCliRunner, tmp_path: Path) -> None:

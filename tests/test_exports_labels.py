@@ -33,6 +33,7 @@ def test_the_review_form_and_the_workbook_use_the_one_wording(
     with app.app_context():
         db = get_session()
         path = build_summary(db, db.get(Event, event.id), tmp_path / "s.xlsx", lang=lang)
-    method = load_workbook(path).worksheets[-1]
-    names = [row[0] for row in method.iter_rows(values_only=True) if row and row[0]]
-    assert all(CODES[lang][code] in names for code in LEVELS)
+    codebook = load_workbook(path).worksheets[-2]
+    names = [str(cell.value) for row in codebook.iter_rows() for cell in row if cell.value]
+    for code in (*LEVELS, *GROUPS, *AREAS):
+        assert f"{CODES['en'][code]}\n{CODES['zh'][code]}" in names, code

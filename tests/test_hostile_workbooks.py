@@ -53,6 +53,7 @@ def test_hostile_text_stays_text_in_the_summary(app, event, tmp_path: Path, text
             name=name,
             organisation=name,
             show_name=True,
+            quote_ok=True,  # a name is shown only beside words that may be quoted
         )
         policy_input = Response(
             event_id=event.id,
@@ -61,6 +62,7 @@ def test_hostile_text_stays_text_in_the_summary(app, event, tmp_path: Path, text
             text=policy,
             name=name,
             show_name=True,
+            quote_ok=True,
         )
         db.add_all([feedback, policy_input])
         db.commit()

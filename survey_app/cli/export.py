@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -25,13 +26,26 @@ from ..db import get_engine
     help="Where to write the workbook (.xlsx); replaced atomically if it exists.",
 )
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.option(
+    "--include-demo",
+    is_flag=True,
+    help="Count demo answers in every figure (every sheet's title then says so).",
+)
 @with_appcontext
-def export_command(slug: str, output: Path, lang: str) -> None:
-    """Write the summary workbook of the event SLUG."""
+def export_command(slug: str, output: Path, lang: str, include_demo: bool) -> None:
+    """Write the briefing workbook of the event SLUG (demo answers left out unless asked)."""
     # A reading session: a long export must not hold SQLite's write lock.
     with session_factory(get_engine())() as db:
         event = db.scalar(select(Event).where(Event.slug == slug))
         if event is None:
             raise click.ClickException(f"no event '{slug}'")
-        path = build_summary(db, event, output, lang=lang)
-    click.echo(f"Wrote the summary of '{slug}' to {path}.")
+        path = build_summary(
+            db,
+            event,
+            output,
+            lang=lang,
+            include_demo=include_demo,
+            base_url=current_app.config.get("PUBLIC_BASE_URL", ""),
+        )
+    demo = " with demo answers" if include_demo else ""
+    click.echo(f"Wrote the summary of '{slug}'{demo} to {path}.")
