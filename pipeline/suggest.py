@@ -101,6 +101,9 @@ class Suggestion:
     precision: float
     #: Reviewed answers of that language holding the term.
     matches: int
+    #: Of those, the ones the machine had not given the level: the answers adding the term
+    #: would change (``support`` of them rightly).
+    changes: int = 0
 
 
 @lru_cache(maxsize=1)
@@ -201,7 +204,10 @@ def suggest(
                     continue
                 if known is not None and known(level, language, term):
                     continue
-                found.append(Suggestion(level, language, term, support, precision, len(holding)))
+                changes = sum(level not in a.machine for a in holding)
+                found.append(
+                    Suggestion(level, language, term, support, precision, len(holding), changes)
+                )
     found.sort(key=lambda s: (-s.support, -s.precision, s.level, s.language, s.term))
     found = _drop_covered(found)
     if trial is not None and found:
