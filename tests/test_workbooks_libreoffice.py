@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,8 +18,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from sqlalchemy import insert, select
 
-from survey_db.models import Event
+from exports import build_summary
+from survey_app.db import get_session
+from survey_app.demo import make_demo_responses
+from survey_db.models import Event, Response, ResponseTag, utcnow
+from survey_db.models.vocabulary import LEVELS
 
 from .admin_helpers import add_response
 from .conftest import FIRST_SLUG, require_installed
@@ -132,3 +138,86 @@ def test_libreoffice_shows_hostile_text_as_written(
     for text in texts:
         if expected(text).strip():
             assert expected(text) in seen, f"{text!r} is not shown as written"
+
+
+def printed_pages(soffice: str, workbook: Path, out: Path) -> dict[str, int]:
+    """Pages per sheet of ``workbook`` printed to PDF by LibreOffice.
+
+    Every sheet prints its own name at the top of each page (the header ``&A``), so each
+    page of the PDF is counted for the sheet whose name it shows.
+    """
+    import pypdf
+
+    profile = out / "profile"
+    result = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(workbook),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    titles = load_workbook(workbook, read_only=True).sheetnames
+    pages: dict[str, int] = dict.fromkeys(titles, 0)
+    for page in pypdf.PdfReader(out / f"{workbook.stem}.pdf").pages:
+        lines = {line.strip() for line in page.extract_text().splitlines()}
+        [title] = [title for title in titles if title in lines]
+        pages[title] += 1
+    return pages
+
+
+def _tag_everything(app: Flask, event: Event, seed: int = 5) -> None:
+    """Synthetic machine tags on every answer: one or two levels, with evidence."""
+    rng = random.Random(seed)
+    with app.app_context():
+        db = get_session()
+        ids = db.scalars(select(Response.id).where(Response.event_id == event.id)).all()
+        rows = []
+        for ident in ids:
+            levels = sorted(rng.sample(LEVELS, k=rng.choice((0, 1, 1, 2))))
+            rows.append(
+                {
+                    "response_id": ident,
+                    "tagged_version": 1,
+                    "tagger_version": "print-test",
+                    "machine_levels": levels,
+                    "machine_scores": {},
+                    "machine_evidence": {level: ["word"] for level in levels},
+                    "machine_groups": [],
+                    "machine_areas": [],
+                    "fields": {},
+                    "tagged_at": utcnow(),
+                }
+            )
+        db.execute(insert(ResponseTag), rows)
+        db.commit()
+
+
+@pytest.mark.slow
+def test_the_briefing_prints_on_one_page_and_3000_answers_in_150(
+    app: Flask, event: Event, tmp_path: Path, soffice: str
+) -> None:
+    """The summary of 3,000 answers, demo included, as LibreOffice prints it to A4."""
+    with app.app_context():
+        db = get_session()
+        loaded = db.get(Event, event.id)
+        make_demo_responses(db, loaded, 3_000, seed=2)
+        db.commit()
+    _tag_everything(app, event)
+    with app.app_context():
+        db = get_session()
+        path = build_summary(db, db.get(Event, event.id), tmp_path / "s.xlsx", include_demo=True)
+    pages = printed_pages(soffice, path, tmp_path)
+    assert pages["Briefing (with demo)"] == 1
+    assert all(count >= 1 for count in pages.values()), pages
+    assert sum(pages.values()) <= 150, pages
