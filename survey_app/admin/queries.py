@@ -161,7 +161,7 @@ def paginate(db: Session, query: Select[Any], number: int, per_page: int = PER_P
 def counts_by_item(db: Session, event: Event, model: Any) -> list[tuple[Any, int]]:
     """Active responses per feedback session (``AgendaSession``) or per theme (``Theme``).
 
-    Counted from the console's counts index alone (its columns in its order: event, kind,
+    Counted from the console's counts index alone (its columns in its order: kind, event,
     session, theme, status), then put beside the event's own items.
     """
     if model is AgendaSession:

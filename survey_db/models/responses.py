@@ -82,12 +82,14 @@ class Response(Base):
         *(_rating(name) for name in RATING_FIELDS),
         Index("ix_responses_event_kind", "event_id", "kind"),
         # The console (migration 0005): its lists page by id within an event, and its counts
-        # and rating distributions read this index alone, not the wide rows with their texts.
-        Index("ix_responses_event_id", "event_id", "id"),
+        # and rating distributions read these indexes alone, not the wide rows with their
+        # texts; a scan of an event's rows walks them in id order (the kind comes first in
+        # the second index so that SQLite does not fetch rows through it in random order).
+        Index("ix_responses_event_id", "event_id", "id", "status", "channel"),
         Index(
             "ix_responses_console_counts",
-            "event_id",
             "kind",
+            "event_id",
             "session_id",
             "theme_id",
             "status",
