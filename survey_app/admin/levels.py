@@ -82,22 +82,35 @@ class LevelMatrix:
 def level_matrix(db: Session, event: Event, lang: str, include_demo: bool = False) -> LevelMatrix:
     """Count the levels of ``event``'s counted answers with text, by session and by theme.
 
-    The database only groups the answers by row and by their tag columns as stored (a few
-    hundred groups); the one rule's Python form then says which levels each group counts.
+    The database only groups the active answers with text by row, channel and their tag
+    columns as stored (a few hundred groups); the one rule's Python form then says which
+    groups count (demo answers only on request) and which levels each counts. One pass over
+    the event's answers, whichever way demo answers go.
     """
     machine, reviewed = (
         cast(ResponseTag.machine_levels, String),
         cast(ResponseTag.reviewed_levels, String),
     )
-    key = (Response.kind, Response.session_id, Response.theme_id, ResponseTag.review_state)
+    key = (
+        Response.kind,
+        Response.session_id,
+        Response.theme_id,
+        Response.channel,
+        ResponseTag.review_state,
+    )
     query = (
         select(*key, machine, reviewed, func.count(Response.id))
         .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
-        .where(Response.event_id == event.id, counting.counted(include_demo), queries.has_text())
+        .where(Response.event_id == event.id, counting.counted(True), queries.has_text())
         .group_by(*key, machine, reviewed)
     )
     found: dict[tuple[str, int | None], LevelRow] = {}
-    for kind, session_id, theme_id, state, machine_json, reviewed_json, count in db.execute(query):
+    demo = 0
+    for kind, session_id, theme_id, channel, state, *tags, count in db.execute(query):
+        if not counting.counts("active", channel, include_demo):
+            demo += count
+            continue
+        machine_json, reviewed_json = tags
         row = found.setdefault(
             (kind, session_id if kind == "feedback" else theme_id), LevelRow("", "")
         )
@@ -129,19 +142,6 @@ def level_matrix(db: Session, event: Event, lang: str, include_demo: bool = Fals
     for rows, total in ((sessions, totals[0]), (themes, totals[1])):
         for item in rows:
             total.add(item)
-    demo = 0
-    if not include_demo:
-        demo = (
-            db.scalar(
-                select(func.count(Response.id)).where(
-                    Response.event_id == event.id,
-                    Response.status == "active",
-                    Response.channel == "demo",
-                    queries.has_text(),
-                )
-            )
-            or 0
-        )
     return LevelMatrix(sessions, themes, totals[0], totals[1], demo)
 
 
