@@ -81,7 +81,29 @@ def live_figures(db: Session, topic: Topic) -> dict[str, Any]:
 
 
 def _terms(db: Session, topic: Topic) -> list[list[Any]]:
-    """The words most used in comments that may be quoted, without names."""
+    """The words most used in comments that may be quoted, without names.
+
+    Counted again only when an answer on the topic was added or changed (its count, newest
+    id, last change or status change differ): a poll of an unchanged topic costs one query.
+    """
+    marker = db.execute(
+        select(
+            func.count(),
+            func.max(Response.id),
+            func.max(Response.updated_at),
+            func.max(Response.status_changed_at),
+        ).where(_on(topic))
+    ).one()
+    kept: dict[Any, Any] = current_app.extensions.setdefault("live_screens", {})
+    key = (type(topic).__name__, topic.id)
+    if key in kept and kept[key][0] == tuple(marker):
+        return kept[key][1]
+    terms = _count_terms(db, topic)
+    kept[key] = (tuple(marker), terms)
+    return terms
+
+
+def _count_terms(db: Session, topic: Topic) -> list[list[Any]]:
     kind = "feedback" if isinstance(topic, AgendaSession) else "input"
     fields = [getattr(Response, name) for name in TEXT_FIELDS[kind]]
     rows = db.execute(
