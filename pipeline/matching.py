@@ -24,8 +24,9 @@ _CJK_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # never across punctuation or a negation character
 _ZH_GAP = f"[^\\s，。；：！？、,.;:!?（）()“”不没未无非]{{0,{2 * MAX_GAP}}}?"
 
-#: (keys, code, weight) of token patterns, by their first key
-PatternTable = dict[str, list[tuple[tuple[str, ...], str, float]]]
+#: (keys, code, weight, the keys it needs) of token patterns, by their first key
+Pattern = tuple[tuple[str, ...], str, float, frozenset[str]]
+PatternTable = dict[str, list[Pattern]]
 #: (start char, end char, pattern, code, weight) of a raw-text match
 RawHit = tuple[int, int, str, str, float]
 #: (start char, end char, first token, pattern, code, weight) of a level or shield match
@@ -125,7 +126,8 @@ def _keys(pattern: str, tokenise: Callable[[str], list[Token]]) -> tuple[str, ..
 
 def _add(table: PatternTable, keys: tuple[str, ...], code: str, weight: float) -> None:
     if keys and keys[0] != GAP:
-        table.setdefault(keys[0], []).append((keys, code, weight))
+        needed = frozenset(key for key in keys if key != GAP)
+        table.setdefault(keys[0], []).append((keys, code, weight, needed))
 
 
 def _zh_regex(pattern: str) -> str:
@@ -209,10 +211,11 @@ def level_matches(
     found: list[LevelHit] = []
     table = compiled.levels
     count = len(tokens)
+    present = {tok.key for tok in tokens}
     i = 0
     while i < count:
         candidates = table.get(tokens[i].key)
-        hit = _longest(tokens, i, candidates) if candidates else None
+        hit = _longest(tokens, i, candidates, present) if candidates else None
         if hit is None:
             i += 1
             continue
@@ -235,16 +238,19 @@ def level_matches(
 
 
 def _longest(
-    tokens: list[Token], start: int, candidates: list[tuple[tuple[str, ...], str, float]]
+    tokens: list[Token], start: int, candidates: list[Pattern], present: set[str]
 ) -> tuple[int, tuple[str, ...], str, float] | None:
     """Longest candidate matching at ``start``: (last token, pattern, code, weight).
 
     Candidates all start with the key of ``tokens[start]``; one whose second key is a word
-    other than the next token's is skipped without calling :func:`_match`.
+    other than the next token's, or that needs a key the text does not have (``present``),
+    is skipped without calling :func:`_match`.
     """
     after = tokens[start + 1].key if start + 1 < len(tokens) else None
-    for keys, code, weight in candidates:
+    for keys, code, weight, needed in candidates:
         if len(keys) > 1 and keys[1] != after and keys[1] != GAP:
+            continue
+        if not needed <= present:
             continue
         end = _match(tokens, start, keys, 0)
         if end is not None:
@@ -297,14 +303,17 @@ def tag_weights(text: str, tokens: list[Token], compiled: Matchers) -> dict[str,
     if not table:
         return found
     last = len(tokens) - 1
+    present = {tok.key for tok in tokens}
     for i, tok in enumerate(tokens):
         entries = table.get(tok.key)
         if not entries:
             continue
         after = tokens[i + 1].key if i < last else None
-        for keys, code, weight in entries:
+        for keys, code, weight, needed in entries:
             if len(keys) > 1 and keys[1] != after and keys[1] != GAP:
                 continue  # the second word differs: no match (as _match would find)
+            if not needed <= present:
+                continue
             if _match(tokens, i, keys, 0) is not None:
                 found.setdefault(code, {})[" ".join(keys)] = weight
     return found
