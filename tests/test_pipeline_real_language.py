@@ -104,6 +104,7 @@ def test_tokens_and_senses(text: str, present: str | None, absent: str | None) -
         # programmes by name
         ("JobKeeper kept our kitchen staff on the books.", "stimulus"),
         ("She got the CERB for four months.", "stimulus"),
+        ("I was on PUA until the FPUC money stopped.", "stimulus"),
         ("The mortgage holiday bought us some time.", "stimulus"),
         ("Foreign workers were not eligible for any of it.", "stimulus"),
         ("we didn't qualify for the grant, not even close", "stimulus"),
