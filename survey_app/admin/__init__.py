@@ -11,3 +11,4 @@ from . import levels  # noqa: E402,F401
 from . import live  # noqa: E402,F401
 from . import review_import  # noqa: E402,F401
 from . import codebook_views  # noqa: E402,F401
+from . import briefing  # noqa: E402,F401
