@@ -87,6 +87,7 @@ def page_plan(values: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
         "admin.paper_feedback": [(f"{console}/paper/feedback", "")],
         "admin.paper_input": [(f"{console}/paper/input", "")],
         "admin.print_material": [(f"{console}/print", "")],
+        "admin.briefing_page": [(f"{console}/briefing", "")],
         "admin.review_import": [(f"{console}/review/import", "")],
         "admin.codebook": [("/admin/codebook", "")],
         "admin.codebook_preview": [

@@ -126,3 +126,13 @@ def test_chinese_agenda_uses_chinese_punctuation_and_translates_tbc(client, even
     assert "（北京时间）" in html
     assert "representative (tbc)" not in html and "代表（待定）" in html
     assert "，" in html
+
+
+def test_chinese_forms_use_chinese_colons(client, event):
+    client.get(f"/e/{SLUG}/?lang=zh")
+    failed = client.post(FEEDBACK, data={**fresh_form(client, FEEDBACK), "improve": "x"})
+    html = failed.get_data(as_text=True)
+    assert "<title>反馈：" in html
+    assert re.search(r'<a href="#overall-0">[^<:]+：请', html)
+    posted = client.post(FEEDBACK, data={**fresh_form(client, FEEDBACK), "overall": "4"})
+    assert "为下一个环节评分：" in client.get(posted.location).get_data(as_text=True)
