@@ -188,3 +188,16 @@ def test_suggest_lists_terms_of_missed_levels_with_support_and_precision(
     assert "No suggestion" in high.output
     unknown = runner.invoke(args=["codebook", "suggest", "--event", "nope"])
     assert unknown.exit_code == 1 and "no event 'nope'" in unknown.output
+
+
+def test_the_preview_warns_when_answers_would_lose_another_level(
+    app: Flask, runner: FlaskCliRunner, event: Event
+):
+    add_response(app, FIRST_SLUG, text="他失业了。")
+    with app.app_context():
+        assert "economic_crisis" in tagger_for(get_session()).tag("他失业了").levels
+    result = runner.invoke(args=["codebook", "add", "virus", "zh", "失业"], input="n\n")
+    assert result.exit_code == 0, result.output
+    assert "1 answer(s) would gain level virus" in result.output
+    assert "Warning: 1 answer(s) would lose a level they have now" in result.output
+    assert overlay_rows(app) == []

@@ -94,6 +94,9 @@ class Preview:
     agree: int
     disagree: int
     examples: tuple[int, ...]
+    #: Answers that would lose a level they have now (the term takes the place of another
+    #: level's indicator where both match the same words).
+    lose: int = 0
 
     @property
     def share(self) -> float:
@@ -139,7 +142,7 @@ def preview(db: Session, addition: Addition, event: Event | None = None) -> Prev
     )
     if event is not None:
         query = query.where(Response.event_id == event.id)
-    answers = holding = gain = agree = disagree = 0
+    answers = holding = gain = agree = disagree = lose = 0
     examples: list[int] = []
     for response in db.scalars(query.execution_options(yield_per=500)):
         texts = [text for text in response.texts().values() if text.strip()]
@@ -150,9 +153,10 @@ def preview(db: Session, addition: Addition, event: Event | None = None) -> Prev
         if not any(_holds(text, addition) for text in mine):
             continue
         holding += 1
-        had = any(addition.level in before.tag(text).levels for text in texts)
-        has = any(addition.level in after.tag(text).levels for text in texts)
-        if has and not had:
+        old = set().union(*(before.tag(text).levels for text in texts))
+        new = set().union(*(after.tag(text).levels for text in texts))
+        lose += bool(old - new)
+        if addition.level in new - old:
             gain += 1
             if len(examples) < EXAMPLES:
                 examples.append(response.id)
@@ -162,7 +166,7 @@ def preview(db: Session, addition: Addition, event: Event | None = None) -> Prev
                     agree += 1
                 else:
                     disagree += 1
-    return Preview(addition, answers, holding, gain, agree, disagree, tuple(examples))
+    return Preview(addition, answers, holding, gain, agree, disagree, tuple(examples), lose)
 
 
 def add_term(
@@ -206,6 +210,7 @@ def add_term(
     detail |= {"language": row.language, "term": row.term, "weak": row.weak, "source": source}
     if checked is not None:
         detail |= {"gain": checked.gain, "agree": checked.agree, "disagree": checked.disagree}
+        detail["lose"] = checked.lose
     record(db, "codebook_add", organiser=organiser, **detail)
     return row
 

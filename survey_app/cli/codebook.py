@@ -63,6 +63,11 @@ def _describe(result: Preview) -> str:
         f"The term's words stand in {result.holding} of {result.answers} {addition.language} "
         f"answer(s) ({100 * result.share:.0f}%).",
     ]
+    if result.lose:
+        lines.append(
+            f"Warning: {result.lose} answer(s) would lose a level they have now "
+            "(the term takes the place of another level's indicator)."
+        )
     if result.broad:
         lines.append("Warning: the term is very broad; it would tag a large share of answers.")
     return "\n".join(lines)
