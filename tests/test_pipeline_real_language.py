@@ -133,6 +133,9 @@ def test_tokens_and_senses(text: str, present: str | None, absent: str | None) -
         ("银行给了我们一笔免息贷款。", "stimulus"),
         ("断了经济来源，只能靠老本。", "economic_crisis"),
         ("he still owes three months of back rent", "economic_crisis"),
+        ("Most households were struggling to pay for food by June.", "economic_crisis"),
+        ("Migrant workers could not return to the city after the holiday.", "containment"),
+        ("Emergency aid reached the camps in the second month.", "stimulus"),
     ],
 )
 def test_vocabulary_of_both_registers(text: str, level: str) -> None:
