@@ -135,3 +135,29 @@ def test_grid_parallel_choice_and_withdraw_with_undo(app, event, live_server, br
     with app.app_context():
         [row] = get_session().scalars(select(Response)).all()
         assert (row.session.code, row.overall, row.status) == ("p1-health", 4, "active")
+
+
+def test_phone_agenda_marks_now_and_next_with_large_targets(
+    app, event, live_server, browser, monkeypatch
+):
+    """At 14:30 Beijing time the three parallel sessions are on; every feedback link is 44 px."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from playwright.sync_api import expect
+
+    from survey_app.attendee import routes
+
+    at = datetime(2020, 11, 10, 14, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(routes, "now_in", lambda zone: at)
+    page = phone_context(browser, locale="zh-CN").new_page()
+    page.goto(f"{live_server}/e/{SLUG}/")
+    expect(page.locator(".session.now .badge.now")).to_have_count(3)
+    expect(page.locator(".session.next")).to_have_count(1)
+    expect(page.locator(".session.now").first).to_contain_text("进行中")
+    heights = page.locator(".feedback-link").evaluate_all(
+        "links => links.map((link) => link.getBoundingClientRect().height)"
+    )
+    assert len(heights) == 10 and min(heights) >= 44  # every session but the breaks
+    assert page_width(page) <= PHONE_WIDTH
+    page.context.close()
