@@ -63,6 +63,7 @@ def levels(text: str) -> set[str]:
         # a debt is the crisis, its relief is stimulus; reduced taxes are stimulus
         ("The family is deep in debt after the summer.", "economic_crisis", None),
         ("Debt relief for small traders ran until June.", "stimulus", "economic_crisis"),
+        ("December was our busiest month, overtime every week.", None, "economic_crisis"),
         ("Reduced VAT for cafes was extended to the spring.", "stimulus", None),
         ("Taxes were reduced for market traders until June.", "stimulus", None),
         ("Our reduced income barely covers the food bill.", "economic_crisis", None),
@@ -136,6 +137,8 @@ def test_tokens_and_senses(text: str, present: str | None, absent: str | None) -
         ("Most households were struggling to pay for food by June.", "economic_crisis"),
         ("Migrant workers could not return to the city after the holiday.", "containment"),
         ("Emergency aid reached the camps in the second month.", "stimulus"),
+        ("missed out on furlough by two days as a new starter", "stimulus"),
+        ("Staff were stood down for the whole of April.", "economic_crisis"),
     ],
 )
 def test_vocabulary_of_both_registers(text: str, level: str) -> None:
@@ -153,6 +156,7 @@ def test_vocabulary_of_both_registers(text: str, level: str) -> None:
         ("兒子在防疫旅館住了十四天。", "containment", "防疫旅館"),
         ("勞工局的薪資補貼下個月才入帳。", "stimulus", "薪資補貼"),
         ("公司放無薪假，一個月只上十天班。", "economic_crisis", "無薪假"),
+        ("帳戶只剩幾百塊，卡費繳不出來。", "economic_crisis", "帳戶只剩"),
     ],
 )
 def test_traditional_chinese_is_tagged_and_quoted_as_written(
