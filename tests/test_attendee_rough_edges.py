@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from survey_app.attendee import routes
+from survey_app.attendee import agenda
 from survey_app.config import TEXT_MAX
 from survey_app.db import get_session
 from survey_db.models import Response
@@ -113,7 +113,7 @@ def test_agenda_marks_the_sessions_under_way_and_next(
     client, event, monkeypatch, clock, now, after
 ):
     shanghai = ZoneInfo("Asia/Shanghai")
-    monkeypatch.setattr(routes, "now_in", lambda zone: datetime(*clock, tzinfo=shanghai))
+    monkeypatch.setattr(agenda, "now_in", lambda zone: datetime(*clock, tzinfo=shanghai))
     html = client.get(f"/e/{SLUG}/").get_data(as_text=True)
     marked = re.findall(r'class="session \w+ (now|next)" id="s-([\w-]+)"', html)
     assert [code for mark, code in marked if mark == "now"] == now

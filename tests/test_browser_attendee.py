@@ -146,10 +146,10 @@ def test_phone_agenda_marks_now_and_next_with_large_targets(
 
     from playwright.sync_api import expect
 
-    from survey_app.attendee import routes
+    from survey_app.attendee import agenda
 
     at = datetime(2020, 11, 10, 14, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
-    monkeypatch.setattr(routes, "now_in", lambda zone: at)
+    monkeypatch.setattr(agenda, "now_in", lambda zone: at)
     page = phone_context(browser, locale="zh-CN").new_page()
     page.goto(f"{live_server}/e/{SLUG}/")
     expect(page.locator(".session.now .badge.now")).to_have_count(3)

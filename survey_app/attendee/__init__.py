@@ -16,4 +16,4 @@ def _per_app_stores(state: BlueprintSetupState) -> None:
     state.app.extensions["published_events"] = PublishedEvents()
 
 
-from . import routes  # noqa: E402,F401
+from . import agenda, routes  # noqa: E402,F401

@@ -17,11 +17,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from flask import current_app
+from flask import abort, current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from survey_db.models import AgendaSession, Event
+
+from ..db import get_session
+from ..texts import gettext as _
 
 #: Built once, on the table's columns and run on the session's connection: building a
 #: statement, or passing it through the ORM, costs more than running this one on SQLite.
@@ -72,3 +75,11 @@ class PublishedEvents:
 def published_events() -> PublishedEvents:
     """The current app's copies (made when the attendee blueprint is registered)."""
     return current_app.extensions["published_events"]
+
+
+def event_or_404(slug: str) -> Event:
+    """The event of a public page, with its agenda and themes, from the copy kept here."""
+    event = published_events().get(get_session(), slug)
+    if event is None:
+        abort(404, description=_("There is no event at this address."))
+    return event

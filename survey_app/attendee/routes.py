@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
@@ -30,7 +26,7 @@ from .forms import (
     grid_form_class,
 )
 from .kept_pages import kept_page
-from .published import published_events
+from .published import event_or_404
 from .submission import Outcome, Refused, blank_form, secret, submission_key, submit
 
 # The forms check their own CSRF token, so a stale token returns the form with the
@@ -44,14 +40,6 @@ def _submit_limit() -> str:
 
 #: Floods of posts from one address are refused (429); reading pages is not limited.
 submit_limit = limiter.limit(_submit_limit, methods=["POST"])
-
-
-def _event_or_404(slug: str) -> Event:
-    """The event of a public page, with its agenda and themes (see :mod:`.published`)."""
-    event = published_events().get(get_session(), slug)
-    if event is None:
-        abort(404, description=_("There is no event at this address."))
-    return event
 
 
 def _topic(
@@ -83,53 +71,12 @@ def _theme(event: Event, code: str) -> Theme:
     return next(theme for theme in event.themes if theme.code == code)
 
 
-@bp.get("/")
-def index() -> ResponseReturnValue:
-    """List the events that collect answers."""
-    events = get_session().scalars(
-        select(Event).where(Event.status != "draft").order_by(Event.date.desc())
-    )
-    return render_template("attendee/index.html", events=list(events))
-
-
-@bp.get("/s/<short>")
-def short_address(short: str) -> ResponseReturnValue:
-    """Lead a short address typed from the live screen to its session's or theme's form."""
-    found = _SHORT_CODE.fullmatch(short.strip().lower())
-    if found is None:
-        abort(404, description=_("There is no session at this short address."))
-    is_theme, ident = found.group(1) == "t", int(found.group(2))
-    model = Theme if is_theme else AgendaSession
-    query = select(Event.slug, model.code).join(Event, model.event_id == Event.id)
-    query = query.where(model.id == ident, Event.status != "draft")
-    if not is_theme:
-        query = query.where(AgendaSession.takes_feedback.is_(True))
-    row = get_session().execute(query).one_or_none()
-    if row is None:
-        abort(404, description=_("There is no session at this short address."))
-    if is_theme:
-        return redirect(url_for(".policy_inputs", slug=row.slug, theme=row.code))
-    return redirect(url_for(".session_feedback", slug=row.slug, code=row.code))
-
-
-#: A short address's code: a session's id, or ``t`` and a theme's (see :func:`..qr.short_code`).
-_SHORT_CODE = re.compile(r"(t?)(\d{1,9})")
-
-
-@bp.get("/e/<slug>/")
-def agenda(slug: str) -> ResponseReturnValue:
-    """Show the agenda with a feedback link on each session, the one under way marked."""
-    event = _event_or_404(slug)
-    current, upcoming = _now_and_next(event)
-    return render_template("attendee/agenda.html", event=event, now=current, after=upcoming)
-
-
 @bp.route("/e/<slug>/sessions/<code>/feedback", methods=["GET", "POST"])
 @submit_limit
 @reads_first
 def session_feedback(slug: str, code: str) -> ResponseReturnValue:
     """Give feedback on one session (the link a QR code on its slides carries)."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     item = _feedback_session_or_404(event, code)
 
     def page(form: SubmissionForm, message: str | None = None) -> str:
@@ -159,7 +106,7 @@ def _store_feedback(db: Session, item: AgendaSession, form: SubmissionForm, key:
 @reads_first
 def feedback_grid(slug: str) -> ResponseReturnValue:
     """Rate every session attended on one page; stored as one feedback per session."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     items = event.feedback_sessions()
     rows = _grid_rows(items)
     parallel = {row[0]: [item.code for item in row[1]] for row in rows if row[0]}
@@ -220,7 +167,7 @@ def _store_grid(db: Session, items: list[AgendaSession], form: SubmissionForm, k
 @reads_first
 def policy_inputs(slug: str) -> ResponseReturnValue:
     """Send a policy input on one of the event's themes."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
 
     def make_form() -> PolicyInputForm:
         form = PolicyInputForm()
@@ -268,7 +215,7 @@ def _response_or_404(event: Event, token: str) -> Response:
 @bp.get("/e/<slug>/r/<token>/thanks")
 def thanks(slug: str, token: str) -> ResponseReturnValue:
     """Thank the attendee and give the private link(s) to amend or withdraw."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     response = _response_or_404(event, token)
     answered = [
         (item.session_id, item.theme_id, operations.edit_token(secret(), key))
@@ -299,30 +246,12 @@ def _next_session(event: Event, answered: list[int | None]) -> AgendaSession | N
     return next((item for item in items[places[-1] + 1 :] if item.id not in answered), None)
 
 
-def now_in(timezone: str) -> datetime:
-    """The time now in ``timezone`` (tests set the clock here)."""
-    return datetime.now(ZoneInfo(timezone))
-
-
-def _now_and_next(event: Event) -> tuple[set[int], set[int]]:
-    """The agenda items under way and the next to start, by the event's time zone, on its
-    day (parallel sessions are under way, or next, together)."""
-    now = now_in(event.timezone)
-    if now.date() != event.date:
-        return set(), set()
-    moment = now.time().replace(tzinfo=None)
-    current = {item.id for item in event.sessions if item.starts_at <= moment < item.ends_at}
-    later = [item for item in event.sessions if item.starts_at > moment]
-    first = min((item.starts_at for item in later), default=None)
-    return current, {item.id for item in later if item.starts_at == first}
-
-
 @bp.route("/e/<slug>/r/<token>", methods=["GET", "POST"])
 @submit_limit
 @reads_first
 def amend(slug: str, token: str) -> ResponseReturnValue:
     """Read, amend or withdraw one's own answer while the event is open."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     response = _response_or_404(event, token)
     form = _answer_form(event, response)
     if request.method != "POST" or response.status != "active":
@@ -390,7 +319,7 @@ def _amend_page(
 @reads_first
 def withdraw(slug: str, token: str) -> ResponseReturnValue:
     """Withdraw one's answer once confirmed; it is kept as a version but no longer counted."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     response = _response_or_404(event, token)
     form = WithdrawForm()
     if not form.validate_on_submit():
@@ -412,7 +341,7 @@ def withdraw(slug: str, token: str) -> ResponseReturnValue:
 @reads_first
 def restore(slug: str, token: str) -> ResponseReturnValue:
     """Undo one's withdrawal from the same private link while the event is open."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     response = _response_or_404(event, token)
     if not WithdrawForm().validate_on_submit():
         abort(400)
