@@ -180,3 +180,33 @@ def test_simplified_reading_keeps_every_place(text: str) -> None:
 def test_simplified_text_is_not_changed() -> None:
     text = "疫情期间很多灵活就业人员失去收入，领到临时补助的不多。"
     assert to_simplified(text) is text
+
+
+def test_english_indicators_keep_every_piece() -> None:
+    """A piece the tokeniser drops ("%" alone, "$" alone) would widen a pattern to "of * wage"."""
+    from pipeline.codebook import load_codebook
+    from pipeline.tagger import default_tagger
+
+    tokenise = default_tagger()._tokens["en"]
+    for category in load_codebook().levels:
+        for indicator in category.indicators["en"]:
+            for piece in indicator.pattern.split():
+                if piece != "*":
+                    assert tokenise(piece), (category.code, indicator.pattern, piece)
+
+
+@pytest.mark.parametrize(
+    ("text", "present"),
+    [
+        ("I get 80% of my wages on furlough.", True),
+        ("We worked an extra 2 hours a day all winter.", False),
+        ("Half of the wage bill went on rent.", False),
+    ],
+)
+def test_figures_in_stimulus_patterns(text: str, present: bool) -> None:
+    assert ("stimulus" in levels(text)) is present, text
+
+
+def test_an_insurance_name_is_not_a_scheme_name() -> None:
+    """投保就業保險 holds 保就業 (Hong Kong's Employment Support Scheme) by accident."""
+    assert "stimulus" not in levels("勞工須已投保就業保險才可申請。")
