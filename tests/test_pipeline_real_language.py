@@ -70,8 +70,13 @@ def levels(text: str) -> set[str]:
         ("税费减少了一半，店还能撑。", "stimulus", None),
         ("收入减少了一半。", "economic_crisis", "stimulus"),
         ("My income has been shut down since the spring.", "economic_crisis", "containment"),
-        # a scheme or an income shut down is no closure
-        ("The scheme was closed to new applicants in May.", None, "containment"),
+        # a scheme or an income shut down is no closure; a scheme's rule is no event
+        ("The scheme was closed to new applicants in May.", "stimulus", "containment"),
+        (
+            "Grants went to firms whose turnover had fallen by a third.",
+            "stimulus",
+            "economic_crisis",
+        ),
         # the disease as a cause, a name or a time
         ("Our stall closed for a while because of the virus.", "containment", "virus"),
         ("疫情防控期间，请各单位按时报送数据。", None, "containment"),
