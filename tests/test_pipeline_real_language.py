@@ -73,7 +73,7 @@ def levels(text: str) -> set[str]:
         # a scheme or an income shut down is no closure; a scheme's rule is no event
         ("The scheme was closed to new applicants in May.", "stimulus", "containment"),
         (
-            "Grants went to firms whose turnover had fallen by a third.",
+            "Wage subsidies went to firms whose turnover had fallen by a third.",
             "stimulus",
             "economic_crisis",
         ),
