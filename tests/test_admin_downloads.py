@@ -10,13 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from exports.nightly import write_due_workbooks
 from exports.raw import HEADERS, LEFT_OUT
 from pipeline.lock import pipeline_lock
-from pipeline.runner import PipelineFailed
-from survey_app.admin import downloads
+from survey_app.admin.downloads import XLSX
 from survey_app.db import get_session
 from survey_db.models import AuditEntry, Event, PipelineRun, Response, ResponseTag
 
@@ -41,7 +40,7 @@ def two_events(app: Flask, event: Event) -> None:
 
 def workbook(response) -> Workbook:
     assert response.status_code == 200, response.status_code
-    assert response.mimetype == downloads.XLSX
+    assert response.mimetype == XLSX
     return load_workbook(io.BytesIO(response.get_data()))
 
 
@@ -68,20 +67,20 @@ def test_organisers_of_other_events_get_404(app: Flask, event: Event, url: str):
     assert stranger(app).get(url).status_code == 404
 
 
-def test_summary_tags_first_and_holds_this_events_rows_only(
+def test_summary_never_tags_and_holds_this_events_rows_only(
     app: Flask, organiser_client: FlaskClient, two_events: None
 ):
     response = organiser_client.get(SUMMARY)
-    assert response.headers["X-Tags-Status"] == "fresh"
     disposition = response.headers["Content-Disposition"]
     assert f"filename={FIRST_SLUG}-summary.xlsx" in disposition
     found = list(texts(workbook(response)))
     assert any(OURS in text for text in found)
     assert not any(THEIRS in text or "Other person" in text for text in found)
     with app.app_context():
-        run = get_session().scalar(select(PipelineRun))
-    assert (run.trigger, run.status, run.tagged) == ("download", "succeeded", 3)
-    assert download_actions(app) == [{"workbook": "summary", "lang": "en", "tags": "fresh"}]
+        db = get_session()
+        assert db.scalar(select(PipelineRun)) is None  # no request runs the tagger
+        assert db.scalar(select(func.count(ResponseTag.id))) == 0
+    assert download_actions(app) == [{"workbook": "summary", "lang": "en"}]
 
 
 def test_summary_in_chinese(app: Flask, organiser_client: FlaskClient, two_events: None):
@@ -94,17 +93,13 @@ def test_summary_in_chinese(app: Flask, organiser_client: FlaskClient, two_event
     assert "summary.xlsx?language=zh" in page
 
 
-def test_summary_is_built_from_existing_tags_when_the_pipeline_stays_busy(
-    app: Flask, organiser_client: FlaskClient, two_events: None, monkeypatch
+def test_summary_is_sent_at_once_while_a_run_holds_the_lock(
+    app: Flask, organiser_client: FlaskClient, two_events: None
 ):
-    monkeypatch.setattr(downloads, "LOCK_PAUSE_SECONDS", 0.01)
     with pipeline_lock(app.extensions["survey_db"]["engine"]):
         response = organiser_client.get(SUMMARY)
-    assert response.headers["X-Tags-Status"] == "busy"
-    workbook(response)
-    page = organiser_client.get(f"/admin/e/{FIRST_SLUG}/").get_data(as_text=True)
-    assert "built from the tags already there" in page
-    assert download_actions(app)[-1]["tags"] == "busy"
+    assert response.status_code == 200
+    assert any(OURS in text for text in texts(workbook(response)))
 
 
 def test_nightly_is_404_until_the_job_wrote_one(
@@ -153,15 +148,3 @@ def test_raw_workbook_leaves_out_only_the_columns_it_names() -> None:
         assert names - LEFT_OUT[table] <= exported, table
     assert exported <= columns["responses"] | columns["response_tags"]
     assert len(HEADERS) == len(set(HEADERS))
-
-
-def test_summary_is_still_sent_when_the_tagging_run_fails(
-    app: Flask, organiser_client: FlaskClient, two_events: None, monkeypatch
-):
-    def broken(*args: object, **kwargs: object) -> None:
-        raise PipelineFailed(PipelineRun(status="failed", error="tagger broke"))
-
-    monkeypatch.setattr(downloads, "run_pipeline", broken)
-    response = organiser_client.get(SUMMARY)
-    assert response.headers["X-Tags-Status"] == "failed"
-    assert any(OURS in text for text in texts(workbook(response)))

@@ -14,14 +14,17 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from sqlalchemy import select
 
 import pipeline.runner
+import pipeline.tag_rows
 from pipeline.lock import PipelineLocked, pipeline_lock
 from pipeline.priority import AUTOGROUP
 from survey_app.cli.pipeline import EXIT_LOCKED
 from survey_db.engine import session_factory
-from survey_db.models import Event, PipelineRun, utcnow
+from survey_db.models import Event, PipelineRun, Response, utcnow
 
+from .admin_helpers import OTHER_SLUG, add_event
 from .pipeline_helpers import add_responses, engine_of, runs, tag_count, tags_by_response
 from .process_helpers import kill_stopped, stop_when
 
@@ -79,7 +82,7 @@ def test_failed_run_exits_1_and_is_logged(
     def broken(text: str) -> object:
         raise RuntimeError("tagger down")
 
-    monkeypatch.setattr(pipeline.runner, "tag_text", broken)
+    monkeypatch.setattr(pipeline.tag_rows, "tag_text", broken)
 
     result = runner.invoke(args=["pipeline", "run"])
 
@@ -220,3 +223,33 @@ def test_run_says_it_lowers_its_cpu_priority(app: Flask, event: Event) -> None:
         assert "This job's session as a whole runs at +7 too" in done.stdout
         assert AUTOGROUP.read_text() == before, "the job lowered the session that started it"
     assert "tagged 3 of 3" in done.stdout
+
+
+def test_run_for_one_event_tags_only_its_responses(
+    runner: FlaskCliRunner, app: Flask, event: Event
+) -> None:
+    """``--event SLUG``, as the console's Tag now starts it: the other event waits for cron."""
+    other = add_event(app, OTHER_SLUG)
+    add_responses(app, event, 12, seed=1)
+    add_responses(app, other, 8, seed=2)
+
+    result = runner.invoke(args=["pipeline", "run", "--event", OTHER_SLUG, "--trigger", "console"])
+
+    assert result.exit_code == 0, result.output
+    assert "selected 8, tagged 8, unchanged 0" in result.output
+    tagged = tags_by_response(app)
+    with session_factory(engine_of(app))() as session:
+        events = {r.id: r.event_id for r in session.scalars(select(Response))}
+    assert {events[response_id] for response_id in tagged} == {other.id}
+    (log,) = runs(app)
+    assert (log.event_id, log.trigger, log.tagged) == (other.id, "console", 8)
+    everything = runner.invoke(args=["pipeline", "run"])
+    assert "selected 12, tagged 12, unchanged 8" in everything.output
+    assert runs(app)[-1].event_id is None
+
+
+def test_run_for_an_unknown_event_is_refused(runner: FlaskCliRunner, app: Flask) -> None:
+    result = runner.invoke(args=["pipeline", "run", "--event", "no-such-event"])
+    assert result.exit_code == 1
+    assert "no event 'no-such-event'" in result.output
+    assert runs(app) == []

@@ -17,18 +17,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 import pipeline.runner
+import pipeline.tag_rows
+import pipeline.workers
 from pipeline import TAGGER_VERSION, tag_text
 from pipeline.lock import lock_path, pipeline_lock
-from pipeline.runner import (
-    CERTAINTY_BAND,
-    NO_LEVEL_CERTAINTY,
-    PipelineFailed,
-    PipelineLocked,
-    certainty,
-    machine_tags,
-    pending_count,
-    run_pipeline,
-)
+from pipeline.pacing import Pacer
+from pipeline.runner import PipelineFailed, PipelineLocked, pending_count, run_pipeline
+from pipeline.tag_rows import CERTAINTY_BAND, NO_LEVEL_CERTAINTY, certainty, machine_tags
 from survey_db.engine import session_factory
 from survey_db.models import Event, Organiser, PipelineRun, Response, utcnow
 
@@ -281,7 +276,7 @@ def _make_the_26th_of_40_fail(app: Flask, event: Event, monkeypatch: pytest.Monk
             raise ValueError("codebook exploded")
         return tag_text(text)
 
-    monkeypatch.setattr(pipeline.runner, "tag_text", tag_or_fail)
+    monkeypatch.setattr(pipeline.tag_rows, "tag_text", tag_or_fail)
     return failing_id
 
 
@@ -312,7 +307,7 @@ def test_after_tagging_counts_workbooks(app: Flask, event: Event) -> None:
     add_responses(app, event, 10)
     tagged_when_called: list[int] = []
 
-    def write_workbooks(session: Session) -> int:
+    def write_workbooks(session: Session, pacer: Pacer | None) -> int:
         tagged_when_called.append(len(session.scalars(select(Response.id)).all()))
         return 3
 
@@ -390,13 +385,13 @@ def test_workers_write_the_same_rows_as_one_process(
     add_responses(app, event, 90, seed=3)
     _blank_feedback(app, event)
     pools: list[int] = []
-    start_pool = pipeline.runner._pool
+    start_pool = pipeline.runner.tagging_pool
 
     def counted_pool(engine: object, workers: int, nice: int) -> object:
         pools.append(workers)
         return start_pool(engine, workers, nice)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline.runner, "_pool", counted_pool)
+    monkeypatch.setattr(pipeline.runner, "tagging_pool", counted_pool)
 
     single = run_pipeline(engine_of(app), full=True, batch_size=7)
     expected = _machine_rows(app)
@@ -430,15 +425,15 @@ def test_workers_write_the_same_rows_as_one_process(
 _PRIORITY = {"base": 0, "nice": 0}
 
 
-def _checked_tag_page(page: object, threshold: float) -> object:
+def _checked_tag_page(page: object, threshold: float, pacer: Pacer | None) -> object:
     """The tagger's page function, refusing to tag at any priority but the lowered one, or
     without pausing for the web app's load."""
     wanted = min(19, _PRIORITY["base"] + _PRIORITY["nice"])
     if os.nice(0) != wanted:
         raise ValueError(f"tagged at nice {os.nice(0)}, not {wanted}")
-    if pipeline.runner._pacer is None:
+    if pacer is None:
         raise ValueError("tagged without a pacer")
-    return _TAG_PAGE(page, threshold)  # type: ignore[arg-type]
+    return _TAG_PAGE(page, threshold, pacer)  # type: ignore[arg-type]
 
 
 def _checked_store(run: object, rows: object) -> int:
@@ -448,14 +443,14 @@ def _checked_store(run: object, rows: object) -> int:
     return _STORE(run, rows)  # type: ignore[arg-type]
 
 
-_TAG_PAGE, _STORE = pipeline.runner._tag_page, pipeline.runner._Run.store
+_TAG_PAGE, _STORE = pipeline.runner.tag_page, pipeline.runner._Run.store
 
 
 def _run_at_lowered_priority(engine: object, nice: int, answer: object) -> None:
     """In a forked child: a pooled run that checks each process's priority as it goes."""
     engine.dispose(close=False)  # type: ignore[attr-defined]
     _PRIORITY.update(base=os.nice(0), nice=nice)
-    pipeline.runner._tag_page = _checked_tag_page  # type: ignore[assignment]
+    pipeline.runner.tag_page = _checked_tag_page  # type: ignore[assignment]
     pipeline.runner._Run.store = _checked_store  # type: ignore[method-assign]
     try:
         log = run_pipeline(
@@ -463,9 +458,10 @@ def _run_at_lowered_priority(engine: object, nice: int, answer: object) -> None:
             batch_size=7,
             workers=2,
             nice=nice,
+            pacer=Pacer(),
             # The workbooks' nice, as their count; -1 if they would not pause under load.
-            after_tagging=lambda session: (
-                os.nice(0) - _PRIORITY["base"] if pipeline.runner._pacer is not None else -1
+            after_tagging=lambda session, pacer: (
+                os.nice(0) - _PRIORITY["base"] if pacer is not None else -1
             ),
         )
         answer.put((log.status, log.tagged, log.workbooks))  # type: ignore[attr-defined]
@@ -516,15 +512,15 @@ def test_a_worker_that_dies_fails_the_run_instead_of_hanging(
             os._exit(3)
         return tag_text(text)
 
-    monkeypatch.setattr(pipeline.runner, "tag_text", tag_or_die)
-    monkeypatch.setattr(pipeline.runner, "WORKER_CHECK_S", 0.1)
+    monkeypatch.setattr(pipeline.tag_rows, "tag_text", tag_or_die)
+    monkeypatch.setattr(pipeline.workers, "WORKER_CHECK_S", 0.1)
 
     with pytest.raises(PipelineFailed):
         run_pipeline(engine_of(app), batch_size=10, workers=2)
 
     (log,) = runs(app)
     assert log.status == "failed"
-    assert log.error == "_WorkerDied: a tagging worker process died (exit code 3)"
+    assert log.error == "WorkerDied: a tagging worker process died (exit code 3)"
     assert tag_count(app) == log.tagged == 10
 
 

@@ -1,57 +1,33 @@
 """Workbook downloads, for the organisers of the event only; each one is audited.
 
-The summary first brings the tags up to date with the nightly job's incremental step, under
-the same lock. When another run holds the lock, the download waits a few seconds and tries
-again; if the lock stays taken, or the run fails, it builds from the tags already there and
-says so: an ``X-Tags-Status`` header (``fresh``, ``busy`` or ``failed``), a message on the
-next console page and a note in the audit entry.
+A download never runs the tagger: it builds from the tags as they stand, and the workbook
+says how many answers are not tagged yet and when the last run for the event finished.
+Tagging is the nightly job's, or *Tag now*'s, which starts that job in the background.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Response, abort, current_app, flash, request, send_file
+from flask import Response, abort, current_app, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from exports import build_summary
 from exports.raw import build_raw
-from pipeline.runner import PipelineFailed, PipelineLocked, run_pipeline
 from survey_db.models import Event
 
-from ..db import get_engine, get_session
+from ..db import get_session
 from ..texts import gettext as _
 from . import bp
 from .access import event_or_404, organiser
 from .audit import record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: Tries at the pipeline lock, and the pause between them, before building from what is there.
-LOCK_TRIES = 4
-LOCK_PAUSE_SECONDS = 1.0
-
-
-def refresh_tags(engine: Engine) -> str:
-    """Run the incremental tagging step; ``fresh``, or ``busy``/``failed`` when it could not."""
-    for attempt in range(LOCK_TRIES):
-        try:
-            run_pipeline(engine, trigger="download")
-        except PipelineLocked:
-            if attempt + 1 < LOCK_TRIES:
-                time.sleep(LOCK_PAUSE_SECONDS)
-            continue
-        except PipelineFailed:
-            current_app.logger.exception("the download's pipeline run failed")
-            return "failed"
-        return "fresh"
-    return "busy"
 
 
 def _audit(db: Session, event: Event, workbook: str, **detail: object) -> None:
@@ -80,27 +56,20 @@ def _send_built(build: Callable[[Path], Path], name: str) -> Response:
 @bp.get("/e/<slug>/summary.xlsx")
 @login_required
 def download_summary(slug: str) -> ResponseReturnValue:
-    """Bring the tags up to date, then send the summary workbook (``?language=zh``: Chinese).
+    """Send the summary workbook, from the tags as they stand (``?language=zh``: Chinese).
 
     Not ``?lang=``: that one also switches the console's own language for the session.
     """
     event = event_or_404(slug)
     lang = "zh" if request.args.get("language") == "zh" else "en"
     db = get_session()
-    db.commit()  # the run writes on its own connections; read what it wrote afterwards
-    tags = refresh_tags(get_engine())
-    if tags == "busy":
-        flash(_("The tagging job was busy, so the summary was built from the tags already there."))
-    elif tags == "failed":
-        flash(_("Tagging failed, so the summary was built from the tags already there."), "error")
     response = _send_built(
         lambda path: build_summary(
             db, event, path, lang=lang, visible_event_ids=organiser().visible_event_ids()
         ),
         f"{slug}-summary.xlsx",
     )
-    response.headers["X-Tags-Status"] = tags
-    _audit(db, event, "summary", lang=lang, tags=tags)
+    _audit(db, event, "summary", lang=lang)
     return response
 
 

@@ -15,14 +15,16 @@ from datetime import datetime
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exports.nightly import write_due_workbooks
+from pipeline.pacing import Pacer
 from pipeline.priority import lower_session_share
-from pipeline.runner import BATCH_SIZE, PipelineFailed, PipelineLocked, pace, run_pipeline
-from survey_db.models import PipelineRun
+from pipeline.runner import BATCH_SIZE, PipelineFailed, PipelineLocked, run_pipeline
+from survey_db.models import Event, PipelineRun
 
-from ..db import get_engine
+from ..db import get_engine, get_session
 
 #: Exit status of a run refused because another holds the lock (sysexits.h EX_TEMPFAIL).
 EXIT_LOCKED = 75
@@ -50,10 +52,21 @@ def _summary(run: PipelineRun) -> str:
     )
 
 
-def _write_workbooks(session: Session) -> int:
+def _write_workbooks(session: Session, pacer: Pacer | None) -> int:
     """Fresh summary workbooks for the events that changed since their last one."""
     config = current_app.config
+    pace = pacer.step if pacer is not None else None
     return write_due_workbooks(session, config["EXPORT_DIR"], config["EXPORT_KEEP"], pace=pace)
+
+
+def _event_id(slug: str | None) -> int | None:
+    """The id of the event SLUG names (None: every event)."""
+    if slug is None:
+        return None
+    found = get_session().scalar(select(Event.id).where(Event.slug == slug))
+    if found is None:
+        raise click.ClickException(f"no event '{slug}'")
+    return found
 
 
 @pipeline_cli.command("run")
@@ -75,15 +88,31 @@ def _write_workbooks(session: Session) -> int:
 @click.option(
     "--no-workbooks", is_flag=True, help="Only tag; leave the summary workbooks as they are."
 )
+@click.option("--event", "slug", help="Tag only this event's responses (the console's Tag now).")
+@click.option(
+    "--trigger",
+    type=click.Choice(["cli", "console"]),
+    default="cli",
+    hidden=True,
+    help="Who started the run, for the run log.",
+)
 @click.option(
     "--nice",
     type=click.IntRange(0, 19),
     help="Lower the job's CPU priority by this much (default SURVEY_PIPELINE_NICE, 19).",
 )
 def run_command(
-    full: bool, batch_size: int, workers: int, no_workbooks: bool, nice: int | None
+    full: bool,
+    batch_size: int,
+    workers: int,
+    no_workbooks: bool,
+    slug: str | None,
+    trigger: str,
+    nice: int | None,
 ) -> None:
     """Tag new and amended responses (all with --full); exit 75 if another run is working."""
+    event_id = _event_id(slug)
+    get_session().rollback()  # the run uses its own connections; hold no transaction open
     nice = current_app.config["PIPELINE_NICE"] if nice is None else nice
     if nice:
         # Attendees may be submitting while the job runs: their requests get the CPU first.
@@ -113,6 +142,9 @@ def run_command(
                 progress=progress,
                 workers=workers,
                 nice=nice,
+                pacer=Pacer() if nice else None,
+                event_id=event_id,
+                trigger=trigger,
                 after_tagging=None if no_workbooks else _write_workbooks,
             )
         except PipelineLocked as locked:

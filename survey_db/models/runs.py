@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -27,8 +27,13 @@ class PipelineRun(Base):
     status: Mapped[str] = mapped_column(String(10), default="running")
     #: ``incremental`` or ``full``.
     mode: Mapped[str] = mapped_column(String(12), default="incremental")
-    #: What started it: ``cli`` (cron or by hand) or ``download`` (an organiser's export).
+    #: What started it: ``cli`` (cron or by hand), ``console`` (an organiser's *Tag now*), or
+    #: ``download`` (older runs: downloads once brought the tags up to date).
     trigger: Mapped[str] = mapped_column(String(12), default="cli")
+    #: The one event the run tagged, or None for every event (the nightly job).
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
     tagger_version: Mapped[str] = mapped_column(String(64))
     #: Responses found needing tags, tagged, and left alone because nothing changed.
     selected: Mapped[int] = mapped_column(default=0)
