@@ -8,10 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from exports.data import impact_matrix
+from exports.data import Scope, levels_by
 from survey_app.admin.levels import level_matrix
 from survey_app.db import get_session
-from survey_db.models import Event
+from survey_db.models import Event, Response
 
 from .admin_helpers import add_response
 from .conftest import FIRST_SLUG
@@ -27,7 +27,7 @@ def tags(machine: list[str], state: str = "machine", reviewed: list[str] | None 
     return values
 
 
-def mixed_event(app: Flask, event: Event, with_demo: bool = True) -> dict[str, int]:
+def mixed_event(app: Flask, event: Event) -> dict[str, int]:
     """Answers of every kind the counting rule tells apart; gives the themes' and sessions' ids."""
     with app.app_context():
         loaded = get_session().get(Event, event.id)
@@ -43,9 +43,8 @@ def mixed_event(app: Flask, event: Event, with_demo: bool = True) -> dict[str, i
         (first_theme, tags(["virus"]), {"status": "withdrawn"}),
         (second_theme, tags([]), {}),
         (second_theme, tags(["economic_crisis"], "changed", ["economic_crisis", "stimulus"]), {}),
+        (first_theme, tags(["virus"]), {"channel": "demo"}),
     ]
-    if with_demo:
-        inputs.append((first_theme, tags(["virus"]), {"channel": "demo"}))
     for theme_id, tag, values in inputs:
         add_response(app, FIRST_SLUG, tags=tag, theme_id=theme_id, **values)
     feedback = [
@@ -53,10 +52,9 @@ def mixed_event(app: Flask, event: Event, with_demo: bool = True) -> dict[str, i
         (first_session, tags(["containment"], "confirmed", ["containment"]), {"most_useful": "x"}),
         (first_session, tags(["virus"]), {"improve": "Illness", "status": "test"}),
         (second_session, tags(["stimulus"]), {"next_topics": "Wage subsidies", "language": "zh"}),
+        (first_session, tags([]), {}),  # ratings only: no text, not counted
+        (second_session, tags(["stimulus"]), {"improve": "y", "channel": "demo"}),
     ]
-    if with_demo:
-        feedback.append((first_session, tags([]), {}))  # ratings only: no text, not counted
-        feedback.append((second_session, tags(["stimulus"]), {"improve": "y", "channel": "demo"}))
     for session_id, tag, values in feedback:
         add_response(app, FIRST_SLUG, "feedback", tags=tag, session_id=session_id, **values)
     return {"first_theme": first_theme, "first_session": first_session}
@@ -112,33 +110,36 @@ def test_demo_answers_come_in_on_request(app: Flask, organiser_client: FlaskClie
     assert "Demo answers are included." in page and "counted=demo" in page
 
 
+@pytest.mark.parametrize("include_demo", [False, True])
 def test_the_page_and_the_workbooks_matrix_agree_on_a_mixed_event(
-    app: Flask, organiser_client: FlaskClient, event: Event
+    app: Flask, organiser_client: FlaskClient, event: Event, include_demo: bool
 ):
-    """Same levels, same denominators, through survey_db.counting on both sides.
+    """Same answers with text, same denominators, same levels, by session and by theme.
 
-    The mixed event has machine-only, confirmed and changed tags, untagged, spam, withdrawn
-    and paper answers, attendee-chosen groups and both languages. It holds no demo answer and
-    no textless feedback: the workbook's matrix still counts both (issue 18 takes them out).
+    The mixed event has machine-only, confirmed and changed tags, untagged, spam, withdrawn,
+    test, paper and demo answers, feedback without text, attendee-chosen groups and both
+    languages. The workbook's side is its own matrix sheet's function.
     """
-    mixed_event(app, event, with_demo=False)
+    mixed_event(app, event)
     with app.app_context():
         db = get_session()
         loaded = db.get(Event, event.id)
-        page = level_matrix(db, loaded, "en")
-        workbook = impact_matrix(db, loaded)
-        themes = {item.code: item.id for item in loaded.themes}
-    for row in page.themes:
-        bucket = workbook.themes[themes[row.code]]
-        assert bucket.tagged == row.tagged, row.code
-        assert {code: bucket.levels[code] for code in row.cells} == {
-            code: cell.total for code, cell in row.cells.items()
-        }, row.code
-    feedback = workbook.themes["feedback"]
-    assert feedback.tagged == page.session_total.tagged
-    assert {code: feedback.levels[code] for code in page.session_total.cells} == {
-        code: cell.total for code, cell in page.session_total.cells.items()
-    }
+        page = level_matrix(db, loaded, "en", include_demo)
+        scope = Scope(loaded, include_demo)
+        by_session = {row.key: row for row in levels_by(db, scope, Response.session_id, "feedback")}
+        by_theme = {row.key: row for row in levels_by(db, scope, Response.theme_id, "input")}
+        ids = {item.code: item.id for item in [*loaded.feedback_sessions(), *loaded.themes]}
+    compared = 0
+    for rows, workbook in ((page.sessions, by_session), (page.themes, by_theme)):
+        for row in rows:
+            sheet = workbook.get(ids[row.code])
+            if sheet is None:
+                assert row.with_text == 0, row.code
+                continue
+            assert (sheet.with_text, sheet.tagged) == (row.with_text, row.tagged), row.code
+            assert sheet.levels == {code: cell.total for code, cell in row.cells.items()}
+            compared += 1
+    assert compared == len(by_session) + len(by_theme) >= 4
 
 
 def test_only_the_events_organisers_see_it(
