@@ -186,6 +186,7 @@ def test_a_run_killed_halfway_keeps_its_batches(
     assert all(tag.tagged_version == 1 for tag in tags.values())
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not AUTOGROUP.exists(), reason="no autogroups: not Linux, or turned off")
 def test_a_job_without_a_terminal_lowers_its_own_sessions_share() -> None:
     script = (
@@ -204,6 +205,7 @@ def test_a_job_without_a_terminal_lowers_its_own_sessions_share() -> None:
     assert done.stdout.split() == ["True", "9"]
 
 
+@pytest.mark.slow
 def test_run_says_it_lowers_its_cpu_priority(app: Flask, event: Event) -> None:
     add_responses(app, event, 3)
     command = [sys.executable, "-m", "flask", "--app=survey_app", "pipeline", "run", "--nice", "7"]
