@@ -64,6 +64,7 @@ def levels(text: str) -> set[str]:
         ("The family is deep in debt after the summer.", "economic_crisis", None),
         ("Debt relief for small traders ran until June.", "stimulus", "economic_crisis"),
         ("December was our busiest month, overtime every week.", None, "economic_crisis"),
+        ("It was a big relief that the children stayed healthy.", None, "stimulus"),
         ("Reduced VAT for cafes was extended to the spring.", "stimulus", None),
         ("Taxes were reduced for market traders until June.", "stimulus", None),
         ("Our reduced income barely covers the food bill.", "economic_crisis", None),
@@ -106,6 +107,7 @@ def test_tokens_and_senses(text: str, present: str | None, absent: str | None) -
         ("The unemployment rate rose to 7.1 per cent in May.", "economic_crisis"),
         ("Working hours lost in the region equalled 30 million full-time jobs.", "economic_crisis"),
         ("Excess deaths among care workers were twice the average.", "virus"),
+        ("Employment in hotels and restaurants fell by a fifth.", "economic_crisis"),
         ("A stay-at-home order covered the whole province.", "containment"),
         # programmes by name
         ("JobKeeper kept our kitchen staff on the books.", "stimulus"),
