@@ -11,9 +11,10 @@ from dataclasses import dataclass, fields, replace
 from math import sqrt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from exports.data import HAS_TEXT
 from survey_db import counting
 from survey_db.models import AgendaSession, Event, Response, ResponseTag, Theme
 from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
@@ -111,13 +112,11 @@ def filtered(event: Event, filters: Filters) -> Select[Any]:
 
 
 def has_text() -> ColumnElement[bool]:
-    """The response holds free text to tag: a ratings-only answer has nothing to review."""
-    return or_(
-        *(
-            and_(getattr(Response, name).is_not(None), getattr(Response, name) != "")
-            for name in (*FEEDBACK_TEXT_FIELDS, "text")
-        )
-    )
+    """The response holds free text to tag, by the workbooks' own condition (one wording).
+
+    A ratings-only answer has nothing to review and counts in no level.
+    """
+    return HAS_TEXT
 
 
 def review_queue(event: Event) -> Select[Any]:
