@@ -150,6 +150,13 @@ class _Run:
             )
         self.log.selected = selected or 0
         self.log.unchanged = total - self.log.selected
+        # Written at once, so the console can show "N of M" while the run works.
+        with transaction(self.write) as session:
+            session.execute(
+                update(PipelineRun)
+                .where(PipelineRun.id == self.log.id)
+                .values(selected=self.log.selected, unchanged=self.log.unchanged)
+            )
 
     def batches(self) -> Iterator[Page]:
         """Pages of (id, version, texts) by id, each read in its own short read transaction."""
