@@ -39,6 +39,9 @@ class Briefing:
     topics: list[topics.Topic]
     quotes: list[quotes.Quote]
     status: data.TagStatus
+    #: Every follow-up topic and every quote, for their own sheets (counted once).
+    all_topics: topics.Topics
+    all_quotes: list[quotes.Quote]
 
 
 def short(text: str, limit: int) -> str:
@@ -92,7 +95,8 @@ def briefing(
     facts = data.event_facts(db, scope, lang)
     ranked = data.ranked_sessions(data.rating_rows(db, scope, facts))
     best, weakest = best_and_weakest(ranked)
-    found_topics = topics.follow_up_topics(db, scope).topics[:TOPICS_SHOWN]
+    found_topics = topics.follow_up_topics(db, scope)
+    found_quotes = quotes.quotes(db, scope)
     return Briefing(
         facts=facts,
         include_demo=include_demo,
@@ -101,9 +105,11 @@ def briefing(
         best=best,
         weakest=weakest,
         levels=level_rows(db, scope, facts, feedback_label),
-        topics=found_topics,
-        quotes=pick_quotes(quotes.quotes(db, scope)),
+        topics=found_topics.topics[:TOPICS_SHOWN],
+        quotes=pick_quotes(found_quotes),
         status=data.tag_status(db, scope),
+        all_topics=found_topics,
+        all_quotes=found_quotes,
     )
 
 

@@ -33,7 +33,7 @@ def topic_name(text: Labels, topic: topics.Topic) -> str:
     return topic.key if topic.kind == "phrase" else text.code(topic.key)
 
 
-def write_quotes(book: Book) -> None:
+def write_quotes(book: Book, found: list[quotes.Quote]) -> None:
     """Per level and theme, the most representative answers that may be quoted."""
     text = book.labels
     sheet = book.sheet("sheet_quotes", (24, 30, 90, 9, 9, 10, 18, 20))
@@ -41,7 +41,7 @@ def write_quotes(book: Book) -> None:
     sheet.append([])
     headers = [text["level"], text["theme"], text["text"], text["language"], text["response_id"]]
     headers += [text["score"], text["name"], text["organisation"]]
-    found = quotes.quotes(book.db, book.scope)
+    found = list(found)
     order = {level: n for n, level in enumerate(LEVELS)}
     themes = list(book.facts.themes)
     found.sort(key=lambda q: (order.get(q.level, 9), themes.index(q.theme_id), -q.score))
@@ -106,10 +106,9 @@ def write_crosstabs(book: Book) -> None:
 TITLE_ROWS_PLUS = 6
 
 
-def write_topics(book: Book) -> None:
+def write_topics(book: Book, found: topics.Topics) -> None:
     """Follow-up topics grouped across both languages, by session and by theme."""
     text = book.labels
-    found = topics.follow_up_topics(book.db, book.scope)
     sessions = [
         ident for ident in book.facts.sessions if any(t.by_session[ident] for t in found.topics)
     ]
@@ -278,11 +277,17 @@ def write_method(book: Book) -> None:
     sheet.append([text["cut_cells"], book.cells.cut], ["text"])
 
 
-def write_all(book: Book, visible_event_ids: Collection[int] | None) -> None:
-    """Write the sheets after the Impact matrix, in order."""
-    write_quotes(book)
+def write_all(
+    book: Book,
+    visible_event_ids: Collection[int] | None,
+    found_quotes: list[quotes.Quote],
+    found_topics: topics.Topics,
+) -> None:
+    """Write the sheets after the Impact matrix, in order (quotes and topics counted once,
+    for the Briefing)."""
+    write_quotes(book, found_quotes)
     write_crosstabs(book)
-    write_topics(book)
+    write_topics(book, found_topics)
     compared = data.series_rows(book.db, book.scope, book.labels.lang, visible_event_ids)
     if len(compared) > 1:
         write_series(book, compared)

@@ -358,7 +358,7 @@ def build_summary(
         write_answers(book, "feedback")
         write_answers(book, "input")
         write_matrix(book)
-        reference.write_all(book, visible_event_ids)
+        reference.write_all(book, visible_event_ids, brief.all_quotes, brief.all_topics)
         target = Path(path)
         with replacing(target) as temporary:
             book.workbook.save(temporary)
