@@ -108,6 +108,9 @@ def test_tokens_and_senses(text: str, present: str | None, absent: str | None) -
         ("Working hours lost in the region equalled 30 million full-time jobs.", "economic_crisis"),
         ("Excess deaths among care workers were twice the average.", "virus"),
         ("Employment in hotels and restaurants fell by a fifth.", "economic_crisis"),
+        ("Hours lost were equivalent to 90 million full-time jobs.", "economic_crisis"),
+        ("飯店說下個月店要收了。", "economic_crisis"),
+        ("公司讓我們在家上班，一直到五月。", "containment"),
         ("A stay-at-home order covered the whole province.", "containment"),
         # programmes by name
         ("JobKeeper kept our kitchen staff on the books.", "stimulus"),
