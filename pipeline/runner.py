@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, suppress
 from datetime import datetime
+from functools import lru_cache
 from multiprocessing.pool import AsyncResult
 from typing import Any
 
@@ -37,13 +38,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, load_only
 
 from pipeline import TAGGER_VERSION
+from pipeline.codebook import Addition, load_codebook, unique_additions
 from pipeline.lock import PipelineLocked, pipeline_lock
 from pipeline.pacing import Pacer
 from pipeline.tag_rows import Page, TaggingError, tag_page
-from pipeline.tagger import default_tagger
-from pipeline.workers import TaggingPool, tagging_pool
+from pipeline.tagger import build_tagger
+from pipeline.workers import WARM_UP_TEXTS, TaggingPool, tagging_pool
 from survey_db.engine import session_factory, transaction
 from survey_db.models import PipelineRun, Response, ResponseTag, utcnow
+from survey_db.models.overlay import active_terms
 from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS
 
 __all__ = ["BATCH_SIZE", "PipelineFailed", "PipelineLocked", "pending_count", "run_pipeline"]
@@ -67,28 +70,47 @@ class PipelineFailed(Exception):
         super().__init__(run.error)
 
 
-def _needs_tags() -> ColumnElement[bool]:
+def overlay(engine: Engine) -> tuple[tuple[Addition, ...], str]:
+    """The codebook overlay's terms in the database, and the tagger version they make with
+    the bundled codebook: a term added or removed changes it, so the next run re-tags."""
+    with session_factory(engine)() as session:
+        additions = unique_additions(Addition(*term) for term in active_terms(session))
+    return additions, _version(additions) if additions else TAGGER_VERSION
+
+
+@lru_cache(maxsize=8)
+def _version(additions: tuple[Addition, ...]) -> str:
+    return load_codebook(additions=additions).tagger_version
+
+
+def _needs_tags(version: str) -> ColumnElement[bool]:
     """Which responses (outer-joined with their tag rows) an incremental run tags."""
     return or_(
         ResponseTag.id.is_(None),
         ResponseTag.tagged_version != Response.version,
-        ResponseTag.tagger_version != TAGGER_VERSION,
+        ResponseTag.tagger_version != version,
     )
 
 
-def _pending(query: Select[Any], full: bool, event_id: int | None = None) -> Select[Any]:
+def _pending(
+    query: Select[Any], full: bool, event_id: int | None = None, version: str = ""
+) -> Select[Any]:
     """Narrow a query over responses to those a run tags (of one event, if given)."""
     if event_id is not None:
         query = query.where(Response.event_id == event_id)
     if full:
         return query
-    return query.outerjoin(ResponseTag, ResponseTag.response_id == Response.id).where(_needs_tags())
+    return query.outerjoin(ResponseTag, ResponseTag.response_id == Response.id).where(
+        _needs_tags(version)
+    )
 
 
 def pending_count(engine: Engine, *, full: bool = False, event_id: int | None = None) -> int:
     """How many responses a run would tag now (for a progress bar or the console)."""
+    version = overlay(engine)[1]
     with session_factory(engine)() as session:
-        return session.scalar(_pending(select(func.count(Response.id)), full, event_id)) or 0
+        query = _pending(select(func.count(Response.id)), full, event_id, version)
+        return session.scalar(query) or 0
 
 
 def _texts(response: Response) -> dict[str, str]:
@@ -116,7 +138,9 @@ class _Run:
         self.ceiling = 0
         self.read = session_factory(engine)
         self.write = session_factory(engine, write=True)
-        self.threshold = default_tagger().codebook.threshold
+        # The overlay is read once: the whole run tags with the codebook as it was then.
+        self.additions, self.version = overlay(engine)
+        self.threshold = build_tagger(self.additions).codebook.threshold
         with transaction(self.write) as session:
             session.execute(
                 update(PipelineRun)
@@ -128,7 +152,7 @@ class _Run:
                 mode="full" if full else "incremental",
                 trigger=trigger,
                 event_id=event_id,
-                tagger_version=TAGGER_VERSION,
+                tagger_version=self.version,
                 started_at=utcnow(),
                 **dict.fromkeys(
                     ("selected", "tagged", "unchanged", "reviewed_kept", "workbooks"), 0
@@ -146,7 +170,9 @@ class _Run:
                 everything = everything.where(Response.event_id == self.event_id)
             total = session.scalar(everything) or 0
             selected = session.scalar(
-                _pending(select(func.count(Response.id)), self.full, self.event_id).where(scope)
+                _pending(
+                    select(func.count(Response.id)), self.full, self.event_id, self.version
+                ).where(scope)
             )
         self.log.selected = selected or 0
         self.log.unchanged = total - self.log.selected
@@ -164,7 +190,7 @@ class _Run:
         last = 0
         while True:
             query = (
-                _pending(select(Response), self.full, self.event_id)
+                _pending(select(Response), self.full, self.event_id, self.version)
                 .options(load_only(Response.kind, *columns))
                 .where(Response.id > last, Response.id <= self.ceiling)
                 .order_by(Response.id)
@@ -177,11 +203,15 @@ class _Run:
             yield page
             last = page[-1][0]
 
+    def tag_page_args(self, page: Page) -> tuple[Any, ...]:
+        """The arguments of :func:`tag_page` for ``page``; the overlay's terms if there are any."""
+        return (page, self.threshold, self.pacer, *((self.additions,) if self.additions else ()))
+
     def tagged(self, pool: TaggingPool | None) -> Iterator[list[dict[str, Any]]]:
         """The tag rows of each page, in id order; tagged here, or in ``pool`` if given."""
         if pool is None:
             for page in self.batches():
-                yield tag_page(page, self.threshold, self.pacer)
+                yield tag_page(*self.tag_page_args(page))
             return
         pages = self.batches()
         ahead: deque[AsyncResult[list[dict[str, Any]]]] = deque()
@@ -190,7 +220,7 @@ class _Run:
         def hand_out() -> None:
             # Reading a page is a short read transaction; nothing stays open meanwhile.
             while len(ahead) < limit and (page := next(pages, None)) is not None:
-                ahead.append(pool.pool.apply_async(tag_page, (page, self.threshold, self.pacer)))
+                ahead.append(pool.pool.apply_async(tag_page, self.tag_page_args(page)))
 
         hand_out()
         while ahead:
@@ -223,7 +253,7 @@ class _Run:
                 response_id = row["response_id"]
                 if response_id not in present:
                     continue
-                values = {**row, "tagger_version": TAGGER_VERSION, "tagged_at": now}
+                values = {**row, "tagger_version": self.version, "tagged_at": now}
                 if response_id in existing:
                     tag_id, state = existing[response_id]
                     changed.append({**values, "id": tag_id})
@@ -300,6 +330,10 @@ def run_pipeline(
             # A pool only pays when there is more than a page to tag (an incremental run
             # usually has little or nothing); whatever arrives meanwhile is tagged in-process.
             if pending_count(engine, full=full, event_id=event_id) > batch_size:
+                # The overlay's tagger is built before the fork, so the workers share it.
+                tagger = build_tagger(overlay(engine)[0])
+                for text in WARM_UP_TEXTS:
+                    tagger.tag(text)
                 pool = stack.enter_context(tagging_pool(engine, workers, nice))
         if pool is None and nice:
             os.nice(nice)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.codebook import Addition
 from pipeline.pacing import Pacer
-from pipeline.tagger import tag_text
+from pipeline.tagger import build_tagger, tag_text
 from survey_db.models.vocabulary import LEVELS
 
 #: Distance of a level's score from the threshold beyond which the machine is sure of it.
@@ -44,9 +45,13 @@ def certainty(scores: dict[str, float], threshold: float, has_text: bool) -> flo
     return round(value, 4)
 
 
-def machine_tags(texts: dict[str, str], threshold: float) -> dict[str, Any]:
-    """Tag a response's texts (field -> text) and aggregate them into a tag row's columns."""
-    results = {name: tag_text(text) for name, text in texts.items()}
+def machine_tags(
+    texts: dict[str, str], threshold: float, additions: tuple[Addition, ...] = ()
+) -> dict[str, Any]:
+    """Tag a response's texts (field -> text) with the codebook and its overlay
+    (``additions``), and aggregate them into a tag row's columns."""
+    tag = build_tagger(additions).tag if additions else tag_text
+    results = {name: tag(text) for name, text in texts.items()}
     scores = dict.fromkeys(LEVELS, 0.0)
     evidence: dict[str, list[str]] = {}
     levels: set[str] = set()
@@ -80,7 +85,12 @@ def machine_tags(texts: dict[str, str], threshold: float) -> dict[str, Any]:
     }
 
 
-def tag_page(page: Page, threshold: float, pacer: Pacer | None = None) -> list[dict[str, Any]]:
+def tag_page(
+    page: Page,
+    threshold: float,
+    pacer: Pacer | None = None,
+    additions: tuple[Addition, ...] = (),
+) -> list[dict[str, Any]]:
     """A page's tag rows; runs in a pool worker as well as in-process.
 
     With a ``pacer`` (a run at lowered priority), tagging pauses while attendees want the cores.
@@ -92,7 +102,7 @@ def tag_page(page: Page, threshold: float, pacer: Pacer | None = None) -> list[d
         if pacer is not None:
             pacer.step()
         try:
-            columns = machine_tags(texts, threshold)
+            columns = machine_tags(texts, threshold, additions)
         except Exception as error:
             raise TaggingError(
                 f"response {response_id}: {type(error).__name__}: {error}"

@@ -1,0 +1,77 @@
+"""The nightly run tags with the codebook overlay from the database: a term added or removed
+re-tags what it changes at the next run, reviews stay, the evidence shows the term."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from pipeline import TAGGER_VERSION
+from pipeline.runner import pending_count, run_pipeline
+from survey_app.db import get_session
+from survey_db.models import CodebookAddition, Event, ResponseTag
+
+from .admin_helpers import add_response
+from .conftest import FIRST_SLUG
+from .pipeline_helpers import engine_of, tags_by_response
+
+STALL = "Our night market vendors were hit hard by the stall-out this spring."
+
+
+def add_term(app: Flask, term: str, revision: int) -> int:
+    with app.app_context():
+        db = get_session()
+        row = CodebookAddition(level="economic_crisis", language="en", term=term, added_in=revision)
+        db.add(row)
+        db.commit()
+        return row.id
+
+
+def remove_term(app: Flask, ident: int, revision: int) -> None:
+    with app.app_context():
+        db = get_session()
+        db.get(CodebookAddition, ident).remove(revision, None)
+        db.commit()
+
+
+def test_a_run_tags_with_the_overlay_and_keeps_reviews(app: Flask, event: Event):
+    engine = engine_of(app)
+    plain = add_response(app, FIRST_SLUG, text=STALL)
+    kept = add_response(app, FIRST_SLUG, text=f"{STALL} Twice.")
+    first = run_pipeline(engine)
+    assert first.tagger_version == TAGGER_VERSION
+    assert "economic_crisis" not in tags_by_response(app)[plain].machine_levels
+    with app.app_context():
+        db = get_session()
+        review = db.scalar(select(ResponseTag).where(ResponseTag.response_id == kept))
+        review.change(None, ["containment"], [], [])
+        db.commit()
+    assert pending_count(engine) == 0
+
+    ident = add_term(app, "stall-out", 1)
+    assert pending_count(engine) == 2  # a new overlay version: everything is re-tagged
+    second = run_pipeline(engine)
+    assert second.tagger_version.startswith(TAGGER_VERSION + "+")
+    assert (second.tagged, second.reviewed_kept) == (2, 1)
+    tags = tags_by_response(app)
+    assert tags[plain].machine_levels == ["economic_crisis"]
+    assert tags[plain].machine_evidence["economic_crisis"] == ["stall-out"]
+    assert tags[plain].tagger_version == second.tagger_version
+    assert tags[kept].machine_levels == ["economic_crisis"]
+    assert (tags[kept].review_state, tags[kept].reviewed_levels) == ("changed", ["containment"])
+    assert pending_count(engine) == 0
+
+    remove_term(app, ident, 2)
+    third = run_pipeline(engine)
+    assert third.tagger_version == TAGGER_VERSION and third.tagged == 2
+    assert "economic_crisis" not in tags_by_response(app)[plain].machine_levels
+
+
+def test_a_pool_of_workers_tags_with_the_overlay_too(app: Flask, event: Event):
+    engine = engine_of(app)
+    ids = [add_response(app, FIRST_SLUG, text=f"{STALL} ({n})") for n in range(6)]
+    add_term(app, "stall-out", 1)
+    run = run_pipeline(engine, workers=2, batch_size=2)
+    assert run.tagged == 6
+    tags = tags_by_response(app)
+    assert all(tags[ident].machine_levels == ["economic_crisis"] for ident in ids)
