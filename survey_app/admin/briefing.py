@@ -11,7 +11,7 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from exports.briefing import QUOTE_CHARS, briefing, short
+from exports.briefing import MIN_RATED, QUOTE_CHARS, briefing, short
 from exports.labels import Labels
 
 from ..db import get_session
@@ -41,5 +41,6 @@ def briefing_page(slug: str) -> ResponseReturnValue:
         text=text,
         short=short,
         quote_chars=QUOTE_CHARS,
+        min_rated=MIN_RATED,
         include_demo=include_demo,
     )
