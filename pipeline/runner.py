@@ -6,7 +6,7 @@ command) and the benchmarks start a run without Flask. A run:
 1. takes the pipeline lock (:mod:`pipeline.lock`) or raises :class:`PipelineLocked`;
 2. marks runs left ``running`` by a killed process as failed, and commits its own start row;
 3. pages through the responses that need tags by id (keyset pagination), and for each page
-   reads the texts, tags them with no transaction open (:mod:`pipeline.scoring`), then writes
+   reads the texts, tags them with no transaction open (:mod:`pipeline.tag_rows`), then writes
    the tags in short write transactions (``BEGIN IMMEDIATE`` on SQLite) and commits; a run
    killed halfway keeps the committed pages and the next run picks up the rest;
 4. records how it ended in its :class:`PipelineRun` row, success or not.

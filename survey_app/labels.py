@@ -103,5 +103,6 @@ RUN_MODES: dict[str, LazyString] = {
 
 RUN_TRIGGERS: dict[str, LazyString] = {
     "cli": _l("Nightly job or command line"),
+    "console": _l("Tag now, in the console"),
     "download": _l("Summary download"),
 }

@@ -4,11 +4,21 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import audit_views, auth, downloads, events, overview, paper, responses, review, runs  # noqa: E402,F401  # noqa: E402,F401
-from . import quality  # noqa: E402,F401
-from . import tag_now  # noqa: E402,F401
-from . import levels  # noqa: E402,F401
-from . import live  # noqa: E402,F401
-from . import review_import  # noqa: E402,F401
-from . import codebook_views  # noqa: E402,F401
-from . import briefing  # noqa: E402,F401
+from . import (  # noqa: E402,F401  # noqa: E402,F401
+    audit_views,
+    auth,
+    briefing,
+    codebook_views,
+    downloads,
+    events,
+    levels,
+    live,
+    overview,
+    paper,
+    quality,
+    responses,
+    review,
+    review_import,
+    runs,
+    tag_now,
+)

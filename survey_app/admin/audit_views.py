@@ -31,6 +31,7 @@ ACTIONS = {
     "organiser_created": _l("Organiser created"),
     "organiser_disabled": _l("Organiser disabled"),
     "password_reset": _l("Password reset"),
+    "tag_now": _l("Tagging started from the console"),
 }
 #: Labels of the details an entry keeps; others show their key.
 DETAILS = {

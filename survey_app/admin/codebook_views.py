@@ -112,7 +112,8 @@ def codebook_preview() -> ResponseReturnValue:
     event = _event(form.event.data)
     error = None
     result = None
-    if form.validate():
+    asked = bool(request.args)  # a bare visit shows the empty form, not its errors
+    if asked and form.validate():
         try:
             addition = parse_addition(
                 form.level.data, form.language.data, form.term.data, form.weak.data
@@ -131,7 +132,7 @@ def codebook_preview() -> ResponseReturnValue:
             event=event.slug if event else "",
             source=form.source.data or "typed",
         )
-    status = 200 if result is not None else 400
+    status = 200 if result is not None or not asked else 400
     return render_template(
         "admin/codebook_preview.html",
         form=form,
