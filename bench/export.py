@@ -41,7 +41,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 from sqlalchemy import insert, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-import exports.summary  # noqa: E402
+import exports.book  # noqa: E402
 from exports import build_summary  # noqa: E402
 from survey_app.demo import make_demo_responses, purge_demo  # noqa: E402
 from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml  # noqa: E402
@@ -105,6 +105,9 @@ class BareCells:
     def __init__(self, timezone: str) -> None:
         self.timezone = timezone
 
+    def link(self, ws: Any, value: Any, url: str | None) -> Any:
+        return value
+
     def __call__(self, ws: Any, value: Any, style: str = "plain") -> Any:
         if isinstance(value, list | tuple):
             return ", ".join(str(item) for item in value)
@@ -118,8 +121,25 @@ class _Dimensions(dict):
         return self.setdefault(key, argparse.Namespace())
 
 
+class _Anything:
+    """Takes any page setup, header or row height it is given, and keeps none of it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return self
+
+    def __getitem__(self, key: Any) -> Any:
+        return self
+
+    def __delitem__(self, key: Any) -> None:
+        """Nothing kept, nothing to delete."""
+
+
 class RecordingSheet:
     """A sheet that only keeps its rows, for pandas to write."""
+
+    def __getattr__(self, name: str) -> Any:
+        """Page setup, headers and row heights: pandas writes none of them."""
+        return _Anything()
 
     def __init__(self, title: str) -> None:
         self.title = title
@@ -159,18 +179,20 @@ class PandasBook:
 
 def run_variant(variant: str, url: str, output: Path) -> None:
     if variant != "summary":
-        exports.summary.CellMaker = BareCells  # type: ignore[misc, assignment]
-        exports.summary.Sheet.table = bare_table  # type: ignore[method-assign]
+        exports.book.CellMaker = BareCells  # type: ignore[misc, assignment]
+        exports.book.Sheet.table = bare_table  # type: ignore[method-assign]
     if variant == "pandas":
-        exports.summary.Workbook = PandasBook  # type: ignore[misc, assignment]
+        exports.book.Workbook = PandasBook  # type: ignore[misc, assignment]
     engine = make_engine(url)
     with Session(engine) as db:
         event = db.scalar(select(Event).where(Event.slug == SLUG))
-        build_summary(db, event, output)
+        build_summary(db, event, output, include_demo=True)  # the answers are demo ones
     engine.dispose()
 
 
-def bare_table(sheet: Any, name: str, headers: Any, rows: Any, styles: Any) -> tuple[int, int]:
+def bare_table(
+    sheet: Any, name: str, headers: Any, rows: Any, styles: Any, repeat: Any = None
+) -> tuple[int, int]:
     """Header and rows only: no Excel table."""
     sheet.append(headers)
     first = sheet.row + 1
