@@ -93,9 +93,12 @@ class Sheet:
         self.book = book
         taken = [ws.title for ws in book.workbook.worksheets]
         self.ws = book.workbook.create_sheet(safe_sheet_title(title + book.title_suffix, taken))
-        # Column widths, in digits; wrapped rows grow to fit their text in them.
+        # Column widths, in digits; wrapped rows grow to fit their text in them. Column B holds
+        # the title block's dates, which show as ### in less than 16.
         self.widths = list(widths)
-        for index, width in enumerate(widths, 1):
+        if len(self.widths) > 1:
+            self.widths[1] = max(self.widths[1], 16)
+        for index, width in enumerate(self.widths, 1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
         self.ws.freeze_panes = freeze
         setup = self.ws.page_setup

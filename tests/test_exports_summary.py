@@ -231,6 +231,7 @@ def test_every_sheet_prints_as_a_person_expects(db: Session, filled: dict, tmp_p
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert ws.print_title_rows, ws.title
         assert ws.oddHeader.center.text == "&A"
+        assert ws.column_dimensions["B"].width >= 16, ws.title  # dates, not ###
         long_text = ws.title in ("Session comments", "Policy inputs", "Quotes")
         assert setup.orientation == ("portrait" if ws.title == "Method" else "landscape")
         if long_text:
