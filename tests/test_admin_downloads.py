@@ -80,7 +80,7 @@ def test_summary_never_tags_and_holds_this_events_rows_only(
         db = get_session()
         assert db.scalar(select(PipelineRun)) is None  # no request runs the tagger
         assert db.scalar(select(func.count(ResponseTag.id))) == 0
-    assert download_actions(app) == [{"workbook": "summary", "lang": "en"}]
+    assert download_actions(app) == [{"workbook": "summary", "lang": "en", "demo": False}]
 
 
 def test_summary_in_chinese(app: Flask, organiser_client: FlaskClient, two_events: None):
@@ -148,3 +148,19 @@ def test_raw_workbook_leaves_out_only_the_columns_it_names() -> None:
         assert names - LEFT_OUT[table] <= exported, table
     assert exported <= columns["responses"] | columns["response_tags"]
     assert len(HEADERS) == len(set(HEADERS))
+
+
+def test_summary_leaves_demo_answers_out_unless_asked(
+    app: Flask, organiser_client: FlaskClient, two_events: None
+):
+    demo_text = "A synthetic answer about wage subsidies."
+    add_response(app, FIRST_SLUG, text=demo_text, channel="demo")
+    plain = list(texts(workbook(organiser_client.get(SUMMARY))))
+    assert not any(demo_text in text for text in plain)
+    assert not any("(with demo)" in text for text in plain)
+    response = organiser_client.get(SUMMARY + "?demo=yes")
+    assert "summary-with-demo.xlsx" in response.headers["Content-Disposition"]
+    with_demo = list(texts(workbook(response)))
+    assert any(demo_text in text for text in with_demo)
+    assert any("(with demo)" in text for text in with_demo)
+    assert download_actions(app)[-1] == {"workbook": "summary", "lang": "en", "demo": True}

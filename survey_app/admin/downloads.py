@@ -56,20 +56,28 @@ def _send_built(build: Callable[[Path], Path], name: str) -> Response:
 @bp.get("/e/<slug>/summary.xlsx")
 @login_required
 def download_summary(slug: str) -> ResponseReturnValue:
-    """Send the summary workbook, from the tags as they stand (``?language=zh``: Chinese).
+    """Send the summary workbook, from the tags as they stand (``?language=zh``: Chinese;
+    ``?demo=yes``: demo answers counted, and every sheet's title says so).
 
     Not ``?lang=``: that one also switches the console's own language for the session.
     """
     event = event_or_404(slug)
     lang = "zh" if request.args.get("language") == "zh" else "en"
+    include_demo = request.args.get("demo") == "yes"
     db = get_session()
     response = _send_built(
         lambda path: build_summary(
-            db, event, path, lang=lang, visible_event_ids=organiser().visible_event_ids()
+            db,
+            event,
+            path,
+            lang=lang,
+            visible_event_ids=organiser().visible_event_ids(),
+            include_demo=include_demo,
+            base_url=current_app.config.get("PUBLIC_BASE_URL", ""),
         ),
-        f"{slug}-summary.xlsx",
+        f"{slug}-summary{'-with-demo' if include_demo else ''}.xlsx",
     )
-    _audit(db, event, "summary", lang=lang)
+    _audit(db, event, "summary", lang=lang, demo=include_demo)
     return response
 
 
