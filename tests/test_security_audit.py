@@ -107,3 +107,12 @@ def test_the_limiters_refusals_are_recorded(app: Flask, database_url: str):
     [entry] = _entries(limited, "login_throttled")
     assert entry.detail == {"address": "127.0.0.1", "limit": "20 per 1 minute"}
     limited.extensions["survey_db"]["engine"].dispose()
+
+
+def test_an_answer_of_another_event_asked_for_by_id_is_recorded(app, event, stranger_client):
+    theirs = add_response(app, FIRST_SLUG, text="Not for the other event's organisers.")
+    url = f"/admin/e/{OTHER_SLUG}/responses/{theirs}"
+    assert stranger_client.get(url).status_code == 404
+    assert stranger_client.get(f"/admin/e/{OTHER_SLUG}/responses/999999").status_code == 404
+    refused = _entries(app, "access_refused")
+    assert [entry.detail["path"] for entry in refused] == [f"{url}?"]

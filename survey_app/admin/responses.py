@@ -111,6 +111,11 @@ def response_or_404(db: Session, event: Event, response_id: int) -> Response:
         .options(selectinload(Response.versions), selectinload(Response.tag))
     )
     if response is None:
+        if db.scalar(select(Response.event_id).where(Response.id == response_id)) is not None:
+            # An answer of another event, asked for under this one: refused, and recorded.
+            audit.record_apart(
+                "access_refused", organiser=organiser(), event=event, path=request.full_path
+            )
         abort(404)
     return response
 
