@@ -80,7 +80,12 @@ def prune(folder: Path, keep: int) -> None:
 
 
 def _write_due(
-    db: Session, export_dir: Path, keep: int, lang: str, pace: Callable[[], None] | None
+    db: Session,
+    export_dir: Path,
+    keep: int,
+    lang: str,
+    pace: Callable[[], None] | None,
+    base_url: str,
 ) -> int:
     written = 0
     for event in db.scalars(select(Event).order_by(Event.id)):
@@ -94,7 +99,9 @@ def _write_due(
         if fingerprint == _read_fingerprint(folder):
             continue
         path = folder / f"summary-{utcnow():%Y%m%dT%H%M%SZ}.xlsx"
-        build_summary(db, event, path, lang=lang, pace=pace, visible_event_ids=shown)
+        build_summary(
+            db, event, path, lang=lang, pace=pace, visible_event_ids=shown, base_url=base_url
+        )
         # Written after the workbook: a crash in between only means one extra file next time.
         with replacing(folder / FINGERPRINT_FILE) as temporary:
             temporary.write_text(json.dumps(fingerprint, indent=2), "utf-8")
@@ -110,15 +117,17 @@ def write_due_workbooks(
     *,
     lang: str = "en",
     pace: Callable[[], None] | None = None,
+    base_url: str = "",
 ) -> int:
     """Write a new workbook for every event that changed since its last one; return how many.
 
     Accepts the runner's session (its ``after_tagging`` hook) or an engine to open one.
-    ``pace`` is called after every row written (the nightly job pauses in it under load).
+    ``pace`` is called after every row written (the nightly job pauses in it under load);
+    with ``base_url`` (the public address) each answer's id links to it in the console.
     """
     if keep < 1:
         raise ValueError("keep must be at least 1")
     if isinstance(session_or_engine, Engine):
         with Session(session_or_engine) as db:
-            return _write_due(db, Path(export_dir), keep, lang, pace)
-    return _write_due(session_or_engine, Path(export_dir), keep, lang, pace)
+            return _write_due(db, Path(export_dir), keep, lang, pace, base_url)
+    return _write_due(session_or_engine, Path(export_dir), keep, lang, pace, base_url)

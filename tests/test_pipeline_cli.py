@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 import pipeline.runner
@@ -24,7 +25,7 @@ from survey_app.cli.pipeline import EXIT_LOCKED
 from survey_db.engine import session_factory
 from survey_db.models import Event, PipelineRun, Response, utcnow
 
-from .admin_helpers import OTHER_SLUG, add_event
+from .admin_helpers import OTHER_SLUG, add_event, add_response
 from .pipeline_helpers import add_responses, engine_of, runs, tag_count, tags_by_response
 from .process_helpers import kill_stopped, stop_when
 
@@ -255,3 +256,23 @@ def test_run_for_an_unknown_event_is_refused(runner: FlaskCliRunner, app: Flask)
     assert result.exit_code == 1
     assert "no event 'no-such-event'" in result.output
     assert runs(app) == []
+
+
+def test_nightly_workbooks_link_answers_to_the_console(
+    runner: FlaskCliRunner, app: Flask, event: Event
+) -> None:
+    add_response(app, event.slug, text="Wage subsidies kept our workshop open.")
+    app.config["PUBLIC_BASE_URL"] = "https://feedback.example.org/"
+
+    assert runner.invoke(args=["pipeline", "run"]).exit_code == 0
+
+    [written] = (Path(app.config["EXPORT_DIR"]) / event.slug).glob("summary-*.xlsx")
+    links = {
+        cell.hyperlink.target
+        for sheet in load_workbook(written).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.hyperlink is not None
+    }
+    prefix = f"https://feedback.example.org/admin/e/{event.slug}/responses/"
+    assert links and all(link.startswith(prefix) for link in links)

@@ -56,7 +56,13 @@ def _write_workbooks(session: Session, pacer: Pacer | None) -> int:
     """Fresh summary workbooks for the events that changed since their last one."""
     config = current_app.config
     pace = pacer.step if pacer is not None else None
-    return write_due_workbooks(session, config["EXPORT_DIR"], config["EXPORT_KEEP"], pace=pace)
+    return write_due_workbooks(
+        session,
+        config["EXPORT_DIR"],
+        config["EXPORT_KEEP"],
+        pace=pace,
+        base_url=config.get("PUBLIC_BASE_URL", ""),
+    )
 
 
 def _event_id(slug: str | None) -> int | None:
