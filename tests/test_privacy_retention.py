@@ -26,6 +26,7 @@ def make_answers(app, event) -> tuple[int, int]:
             name="Old Name",
             organisation="Old Org",
             show_name=True,
+            quote_ok=True,
             created_at=utcnow() - timedelta(days=400),
         )
         db.add(old)
@@ -39,6 +40,7 @@ def make_answers(app, event) -> tuple[int, int]:
             name="Recent Name",
             organisation="Recent Org",
             show_name=True,
+            quote_ok=True,  # a name appears beside words only when they may be quoted
         )
         db.add(recent)
         db.commit()
