@@ -45,6 +45,7 @@ Targets (2-core machine, load generator included): >= 150 flows/s on SQLite, p99
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import http.client
 import os
@@ -80,6 +81,11 @@ HOST = "127.0.0.1"
 TARGET_FLOWS = 150.0
 TARGET_P99_MS = 250.0
 PIPELINE_START_TIMEOUT_S = 120.0
+#: Seconds between two polls of a live screen (``survey_app/static/live.js``).
+LIVE_POLL_S = 5.0
+#: The organiser whose live screens poll during the flows (``--live-screens``).
+SCREENS_EMAIL = "screens@example.org"
+SCREENS_PASSWORD = "projector screens in the hall"  # noqa: S105 - a throwaway bench account
 
 INPUT_SHARE = 0.30
 AMEND_SHARE = 0.10
@@ -484,9 +490,10 @@ def prepare(url: str, prefill: int) -> tuple[list[str], list[str]]:
     from survey_app import create_app
     from survey_app.demo import make_demo_responses
     from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml
+    from survey_app.passwords import hash_password
     from survey_db import migrate
     from survey_db.engine import session_factory
-    from survey_db.models import Event
+    from survey_db.models import Event, Organiser
 
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-setup"})
@@ -499,6 +506,11 @@ def prepare(url: str, prefill: int) -> tuple[list[str], list[str]]:
             make_demo_responses(session, event, prefill, seed=20201110)
         sessions = [item.code for item in event.feedback_sessions()]
         themes = [theme.code for theme in event.themes]
+        session.add(
+            Organiser(
+                email=SCREENS_EMAIL, password_hash=hash_password(SCREENS_PASSWORD), events=[event]
+            )
+        )
         session.commit()
     engine.dispose()
     return sessions, themes
@@ -626,6 +638,38 @@ def _tail(path: Path, lines: int = 30) -> str:
         return "\n".join(path.read_text("utf-8", "replace").splitlines()[-lines:])
     except OSError:
         return ""
+
+
+class LiveScreens(threading.Thread):
+    """Organisers' live screens on the projector: each signs in, then polls its session's
+    figures every :data:`LIVE_POLL_S` seconds, as ``static/live.js`` does."""
+
+    def __init__(self, port: int, screens: int, sessions: list[str], timeout: float) -> None:
+        super().__init__(daemon=True)
+        self.stats = Stats()
+        self.clients = [
+            Client(port, f"198.51.100.{10 + n}", "en", timeout, self.stats) for n in range(screens)
+        ]
+        self.codes = [sessions[n % len(sessions)] for n in range(screens)]
+        self.stop = threading.Event()
+
+    def sign_in(self) -> None:
+        for client in self.clients:
+            _, _, html = client.request("screen sign-in page", "GET", "/admin/login")
+            body = urlencode(
+                {**hidden_fields(html), "email": SCREENS_EMAIL, "password": SCREENS_PASSWORD}
+            )
+            client.request(
+                "screen sign-in", "POST", "/admin/login", body, "/admin/login", expect=(302,)
+            )
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for client, code in zip(self.clients, self.codes, strict=True):
+                # A failed poll is counted in the stats; the screen tries again next time.
+                with contextlib.suppress(FlowFailed):
+                    client.request("live screen poll", "GET", f"/admin/e/{SLUG}/live/{code}.json")
+            self.stop.wait(LIVE_POLL_S)
 
 
 class PipelineLoop(threading.Thread):
@@ -945,6 +989,9 @@ def main() -> int:
     parser.add_argument("--prefill", type=int, default=20000)
     parser.add_argument("--database-url", help="PostgreSQL server URL (a fresh database is made)")
     parser.add_argument("--with-pipeline", action="store_true")
+    parser.add_argument(
+        "--live-screens", type=int, default=0, help="organisers' live screens polling meanwhile"
+    )
     parser.add_argument("--full", action="store_true", help="pipeline runs re-tag everything")
     parser.add_argument("--workers", type=int, help="GUNICORN_WORKERS (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: gunicorn.conf.py)")
@@ -1074,12 +1121,33 @@ def main() -> int:
                 f"\n== Pipeline tagging after {time.perf_counter() - started:.1f} s "
                 f"({tagged_before} responses tagged so far); flows start now"
             )
+        screens = None
+        if args.live_screens:
+            screens = LiveScreens(port, args.live_screens, sessions, args.timeout)
+            try:
+                screens.sign_in()
+            except FlowFailed:
+                raise SystemExit(
+                    f"live screens could not sign in: {screens.stats.error_samples}"
+                ) from None
+            screens.start()
+            print(f"\n== {args.live_screens} live screen(s) polling every {LIVE_POLL_S:g} s")
         load_before = os.getloadavg()[0]
         cpu_before = server_cpu(server)
         stats, wall, cpu = run_phase(
             "flow", port, args.clients, args.seconds, args.timeout, addresses, sessions, themes, 2
         )
         tagged_during = pipeline_tagged(url) - tagged_before if pipeline is not None else 0
+        if screens is not None:
+            screens.stop.set()
+            screens.join(60)
+            polls = screens.stats.latencies["live screen poll"]
+            print(
+                f"   live screens: {len(polls)} polls, median "
+                f"{_pct(polls, 0.5):.0f} ms, worst {1000 * max(polls, default=0):.0f} ms; "
+                f"errors {dict(screens.stats.errors) or 0}"
+            )
+            failed |= bool(screens.stats.errors)
         if pipeline is not None:
             pipeline.stop.set()
             pipeline.join(600)
