@@ -3,7 +3,8 @@
 Through the settings page (an organiser of the event), the admins' upload and the command
 line. The files are built here from the bundled first event, so each differs from a good
 file by the one thing it tests. "Fast" is measured in CPU time, which other processes on a
-busy machine do not inflate: under half a second (the parse takes 1 to 200 ms here).
+busy machine inflate far less than wall time: under a second for the whole refusal (the
+parse itself takes 1 to 200 ms here).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from survey_app.events import FIRST_EVENT_FILE
 from survey_db.models import AgendaSession, AuditEntry, Event, Series, SessionPerson, Theme
 
 from .admin_helpers import FIRST_SLUG, PASSWORD, csrf_token, login, make_organiser
+
+#: CPU seconds a refusal may take. Parsing the largest hostile file costs about 0.1 s; a whole
+#: request (CSRF, the settings page rendered with the message) took up to 0.52 s on a loaded
+#: machine with the suite in two processes. The review's bomb held a worker for a minute.
+REFUSAL_CPU_S = 1.0
 
 FIRST = FIRST_EVENT_FILE.read_text("utf-8")
 HEAD = FIRST[: FIRST.index("\nparts:")]
@@ -161,7 +167,7 @@ def test_settings_page_refuses_hostile_file_fast(app, organiser_client, name):
     response, seconds = _post(organiser_client, f"/admin/e/{FIRST_SLUG}/settings", raw)
     assert response.status_code == 400
     assert message in html.unescape(response.get_data(as_text=True))
-    assert seconds < 0.5, f"{name}: {seconds:.2f} s"
+    assert seconds < REFUSAL_CPU_S, f"{name}: {seconds:.2f} s"
     assert _state(app) == before
     (refusal,) = _refusals(app)
     assert message in refusal.detail["problem"] and refusal.event_id is not None
@@ -174,7 +180,7 @@ def test_admin_upload_refuses_hostile_file_fast(app, client, event, name):
     login(client, "admin@example.org", PASSWORD)
     before = _state(app)
     response, seconds = _post(client, "/admin/events/upload", raw)
-    assert response.status_code == 400 and seconds < 0.5
+    assert response.status_code == 400 and seconds < REFUSAL_CPU_S
     assert message in html.unescape(response.get_data(as_text=True))
     assert _state(app) == before
     assert len(_refusals(app)) == 1
@@ -192,7 +198,7 @@ def test_command_line_refuses_hostile_file_fast(app, runner, event, tmp_path: Pa
     result = runner.invoke(args=["events", "load", str(path)])
     seconds = time.process_time() - started
     assert result.exit_code != 0 and message in result.output
-    assert seconds < 0.5, f"{name}: {seconds:.2f} s"
+    assert seconds < REFUSAL_CPU_S, f"{name}: {seconds:.2f} s"
     assert _state(app) == before
 
 
