@@ -33,6 +33,36 @@ def _size(chart: BarChart | LineChart, rows: int, width_cm: float) -> None:
     chart.width = width_cm
 
 
+def _horizontal_bars(
+    ws: WriteOnlyWorksheet,
+    chart: BarChart,
+    title: str,
+    columns: tuple[int, int],
+    rows: tuple[int, int],
+    number_format: str,
+    anchor: str,
+    height_rows: int,
+) -> None:
+    """Lay out ``chart`` as horizontal bars over the table's ``columns`` and ``rows`` (header
+    row first), the table's first row on top, values as shares on the bars, legend below."""
+    header_row, last_row = rows
+    chart.type = "bar"
+    chart.title = title
+    chart.add_data(
+        Reference(ws, min_col=columns[0], max_col=columns[1], min_row=header_row, max_row=last_row),
+        titles_from_data=True,
+    )
+    chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row))
+    chart.dataLabels = _labels(number_format)
+    chart.y_axis.number_format = "0%"
+    chart.x_axis.scaling.orientation = "maxMin"  # the first row of the table on top
+    chart.legend.position = "b"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    _size(chart, height_rows, 24)
+    ws.add_chart(chart, anchor)
+
+
 def distribution_chart(
     ws: WriteOnlyWorksheet,
     title: str,
@@ -47,27 +77,14 @@ def distribution_chart(
     The table holds the short label in column A and the five shares from ``first_col``.
     """
     chart = BarChart()
-    chart.type = "bar"
     chart.grouping = "percentStacked"
     chart.overlap = 100
     chart.gapWidth = 40
-    chart.title = title
-    chart.add_data(
-        Reference(
-            ws, min_col=first_col, max_col=first_col + 4, min_row=header_row, max_row=last_row
-        ),
-        titles_from_data=True,
-    )
-    chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row))
-    chart.dataLabels = _labels("0%;;;")  # no label on an empty segment
-    chart.y_axis.number_format = "0%"
     chart.y_axis.majorGridlines = None
-    chart.x_axis.scaling.orientation = "maxMin"  # the first row of the table on top
-    chart.legend.position = "b"
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    _size(chart, rows, 24)
-    ws.add_chart(chart, anchor)
+    # "0%;;;": no label on an empty segment.
+    _horizontal_bars(
+        ws, chart, title, (first_col, first_col + 4), (header_row, last_row), "0%;;;", anchor, rows
+    )
 
 
 def level_chart(
@@ -82,30 +99,11 @@ def level_chart(
 ) -> None:
     """Clustered horizontal bars: one group per row of the table, one bar per share column."""
     chart = BarChart()
-    chart.type = "bar"
     chart.grouping = "clustered"
     chart.gapWidth = 60
-    chart.title = title
-    chart.add_data(
-        Reference(
-            ws,
-            min_col=first_col,
-            max_col=first_col + series - 1,
-            min_row=header_row,
-            max_row=last_row,
-        ),
-        titles_from_data=True,
-    )
-    chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row))
-    chart.dataLabels = _labels("0%")
-    chart.y_axis.number_format = "0%"
     chart.y_axis.scaling.min = 0
-    chart.x_axis.scaling.orientation = "maxMin"
-    chart.legend.position = "b"
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    _size(chart, rows, 24)
-    ws.add_chart(chart, anchor)
+    columns = (first_col, first_col + series - 1)
+    _horizontal_bars(ws, chart, title, columns, (header_row, last_row), "0%", anchor, rows)
 
 
 def trend_chart(
