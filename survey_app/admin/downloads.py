@@ -30,14 +30,14 @@ from .audit import record
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _audit(db: Session, event: Event, workbook: str, **detail: object) -> None:
+def audit_download(db: Session, event: Event, workbook: str, **detail: object) -> None:
     """Record the download in its own short write transaction."""
     db.commit()  # end the read transaction the workbook was built in
     record(db, "download", organiser=organiser(), event=event, workbook=workbook, **detail)
     db.commit()
 
 
-def _send_built(build: Callable[[Path], Path], name: str) -> Response:
+def send_built(build: Callable[[Path], Path], name: str) -> Response:
     """Build a workbook in a temporary folder and send it.
 
     The folder is removed before sending: the open file stays readable until the response
@@ -65,7 +65,7 @@ def download_summary(slug: str) -> ResponseReturnValue:
     lang = "zh" if request.args.get("language") == "zh" else "en"
     include_demo = request.args.get("demo") == "yes"
     db = get_session()
-    response = _send_built(
+    response = send_built(
         lambda path: build_summary(
             db,
             event,
@@ -77,7 +77,7 @@ def download_summary(slug: str) -> ResponseReturnValue:
         ),
         f"{slug}-summary{'-with-demo' if include_demo else ''}.xlsx",
     )
-    _audit(db, event, "summary", lang=lang, demo=include_demo)
+    audit_download(db, event, "summary", lang=lang, demo=include_demo)
     return response
 
 
@@ -101,7 +101,7 @@ def download_nightly(slug: str) -> ResponseReturnValue:
         latest, mimetype=XLSX, as_attachment=True, download_name=f"{slug}-{latest.name}"
     )
     response.headers["Cache-Control"] = "no-store"
-    _audit(get_session(), event, "nightly", file=latest.name)
+    audit_download(get_session(), event, "nightly", file=latest.name)
     return response
 
 
@@ -111,6 +111,6 @@ def download_raw(slug: str) -> ResponseReturnValue:
     """Send every response of this event, raw, as a workbook (tags as they stand)."""
     event = event_or_404(slug)
     db = get_session()
-    response = _send_built(lambda path: build_raw(db, event, path), f"{slug}-responses.xlsx")
-    _audit(db, event, "raw")
+    response = send_built(lambda path: build_raw(db, event, path), f"{slug}-responses.xlsx")
+    audit_download(db, event, "raw")
     return response

@@ -26,7 +26,7 @@ from ..i18n import current_language
 from ..texts import gettext as _
 from . import audit, bp, pagination, queries
 from .access import event_or_404, organiser
-from .downloads import _audit, _send_built
+from .downloads import audit_download, send_built
 from .review_forms import ReviewForm
 
 #: Characters of an answer's text shown in the list (around its first evidence).
@@ -216,8 +216,8 @@ def download_filtered(slug: str) -> ResponseReturnValue:
     def build(path: Path) -> Path:
         return build_filtered(db, event, ids, path)
 
-    response = _send_built(build, f"{slug}-responses-filtered.xlsx")
-    _audit(db, event, "filtered", filters=filters.as_args(), rows=len(ids))
+    response = send_built(build, f"{slug}-responses-filtered.xlsx")
+    audit_download(db, event, "filtered", filters=filters.as_args(), rows=len(ids))
     return response
 
 
