@@ -46,3 +46,7 @@ def when_ready(server):
     environment = server.app.wsgi().jinja_env
     for name in environment.list_templates(extensions=["html"]):
         environment.get_template(name)
+    # jieba's dictionary (about a second, 65 MB) for the live screens' words, shared by fork.
+    from survey_app.admin.live_terms import load_dictionary
+
+    load_dictionary()

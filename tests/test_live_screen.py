@@ -149,3 +149,91 @@ def test_words_count_once_per_answer_and_skip_names():
     words = {word for word, _count in ranked}
     assert "养老金" in words and "policy" in words
     assert not {"李明", "明说", "li", "mr", "ming"} & words
+
+
+def _terms(client) -> dict[str, int]:
+    return dict(client.get(f"{LIVE}/p1-health.json").get_json()["terms"])
+
+
+def _amend(attendee, thanks: str, **answers: str) -> None:
+    link = thanks.removesuffix("/thanks")
+    page = attendee.post(link, data={**fresh_form(attendee, link), **answers})
+    assert 'class="success"' in page.get_data(as_text=True)
+
+
+def _status(attendee, thanks: str, action: str) -> None:
+    link = thanks.removesuffix("/thanks")
+    token = fresh_form(attendee, link)["csrf_token"]
+    answer = attendee.post(f"{link}/{action}", data={"csrf_token": token, "confirm": "yes"})
+    assert answer.status_code == 302
+
+
+def test_words_are_cut_once_and_follow_edits_withdrawals_and_permissions(
+    app, organiser_client, event, monkeypatch
+):
+    from sqlalchemy import select
+
+    from survey_app.admin import live
+    from survey_app.db import get_session
+    from survey_db.models import LiveTerms, Response, utcnow
+
+    attendee = app.test_client()
+    first = send(attendee, FEEDBACK, overall="4", most_useful="pooling risks", quote_ok="y")
+    second = send(attendee, FEEDBACK, overall="3", most_useful="pooling reserves", quote_ok="y")
+    assert _terms(organiser_client) == {"pooling": 2, "risks": 1, "reserves": 1}
+    with app.app_context():
+        kept = get_session().scalars(select(LiveTerms).order_by(LiveTerms.response_id)).all()
+        assert [(row.version, row.words) for row in kept] == [
+            (1, ["pooling", "risks"]),
+            (1, ["pooling", "reserves"]),
+        ]
+
+    # Another web worker (its own memory empty) counts the kept words without cutting any.
+    app.extensions["live_screens"].clear()
+
+    def no_cutting(*_args):
+        raise AssertionError("an answer was cut again")
+
+    monkeypatch.setattr(live, "answer_terms", no_cutting)
+    assert _terms(organiser_client) == {"pooling": 2, "risks": 1, "reserves": 1}
+    monkeypatch.undo()
+
+    # An edit replaces the answer's words; a revoked permission to quote takes them off.
+    _amend(attendee, first, overall="4", most_useful="coverage gaps", quote_ok="y")
+    assert _terms(organiser_client) == {"pooling": 1, "reserves": 1, "coverage": 1, "gaps": 1}
+    _amend(attendee, second, overall="3", most_useful="pooling reserves")
+    assert _terms(organiser_client) == {"coverage": 1, "gaps": 1}
+    # A withdrawal takes them off; undoing it puts them back.
+    _status(attendee, first, "withdraw")
+    assert _terms(organiser_client) == {}
+    _status(attendee, first, "restore")
+    assert _terms(organiser_client) == {"coverage": 1, "gaps": 1}
+    # An organiser's mark as spam takes them off too (the answer's version does not change).
+    with app.app_context():
+        db = get_session()
+        answer = db.scalar(select(Response).where(Response.most_useful == "coverage gaps"))
+        answer.status, answer.status_changed_at = "spam", utcnow()
+        db.commit()
+    assert _terms(organiser_client) == {}
+    with app.app_context():
+        versions = get_session().scalars(select(LiveTerms.version).order_by(LiveTerms.response_id))
+        assert list(versions) == [4, 1]  # the restored version was cut again, and kept
+
+
+def test_words_are_cut_again_when_a_speaker_joins_the_session(app, organiser_client, event):
+    from sqlalchemy import select
+
+    from survey_app.db import get_session
+    from survey_db.models import AgendaSession, SessionPerson, utcnow
+
+    attendee = app.test_client()
+    send(attendee, FEEDBACK, overall="4", most_useful="李明说养老金很重要", quote_ok="y")
+    assert "明说" in _terms(organiser_client)  # jieba cuts 李 / 明说: not known as a name yet
+    with app.app_context():  # as a new event file would: 李明 now speaks in the session
+        db = get_session()
+        session = db.scalar(select(AgendaSession).where(AgendaSession.code == "p1-health"))
+        db.add(SessionPerson(session_id=session.id, position=99, role="speaker", name="李明"))
+        session.event.updated_at = utcnow()
+        db.commit()
+    terms = _terms(organiser_client)
+    assert "养老金" in terms and not {"明说", "李明"} & set(terms)

@@ -15,15 +15,18 @@ from flask import abort, current_app, jsonify, redirect, render_template, url_fo
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from survey_db.models import AgendaSession, Event, Response, SessionPerson, Theme
+from survey_db.models import AgendaSession, Event, LiveTerms, Response, SessionPerson, Theme
 
-from ..db import get_session
+from ..db import begin_write, get_session
 from ..qr import public_url, qr_svg, short_code, short_link
 from . import bp
 from .access import event_or_404
-from .live_terms import TermCache, top_terms
+from .live_terms import AnswerTerms, answer_terms, names_key, top_terms
 
 #: Seconds between two refreshes: fresh enough for a room, light on the server.
 LIVE_EVERY = 5
@@ -31,6 +34,11 @@ LIVE_EVERY = 5
 TERMS_SHOWN = 12
 #: Comment fields whose words are counted, by kind of answer.
 TEXT_FIELDS = {"feedback": ("most_useful", "improve", "next_topics"), "input": ("text",)}
+
+#: Answers cut and kept per query: well under SQLite's limit of bound parameters.
+_CUT_BATCH = 500
+_UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+_KEPT_COLUMNS = ("version", "names_key", "words", "capitals")
 
 Topic = AgendaSession | Theme
 
@@ -83,8 +91,9 @@ def live_figures(db: Session, topic: Topic) -> dict[str, Any]:
 def _terms(db: Session, topic: Topic) -> list[list[Any]]:
     """The words most used in comments that may be quoted, without names.
 
-    Counted again only when an answer on the topic was added or changed (its count, newest
-    id, last change or status change differ): a poll of an unchanged topic costs one query.
+    Counted again only when an answer on the topic was added, changed or deleted, or the
+    agenda changed (the answers' count, newest id, last change and last status change, and
+    the event's last change): a poll of an unchanged topic costs one query.
     """
     marker = db.execute(
         select(
@@ -94,24 +103,24 @@ def _terms(db: Session, topic: Topic) -> list[list[Any]]:
             func.max(Response.status_changed_at),
         ).where(_on(topic))
     ).one()
+    version = (*marker, topic.event.updated_at)
     kept: dict[Any, Any] = current_app.extensions.setdefault("live_screens", {})
     key = (type(topic).__name__, topic.id)
-    if key in kept and kept[key][0] == tuple(marker):
+    if key in kept and kept[key][0] == version:
         return kept[key][1]
     terms = _count_terms(db, topic)
-    kept[key] = (tuple(marker), terms)
+    kept[key] = (version, terms)
     return terms
 
 
 def _count_terms(db: Session, topic: Topic) -> list[list[Any]]:
-    kind = "feedback" if isinstance(topic, AgendaSession) else "input"
-    fields = [getattr(Response, name) for name in TEXT_FIELDS[kind]]
-    rows = db.execute(
-        select(Response.id, Response.version, Response.name, *fields).where(
-            _on(topic), _COUNTED, Response.quote_ok.is_(True)
-        )
-    ).all()
-    cache: TermCache = current_app.extensions.setdefault("live_terms", TermCache())
+    """Count the words of the topic's answers as they stand now.
+
+    Each answer's words come from :class:`LiveTerms` when they were cut from its current
+    version with the same names taken out; the others are cut here and kept. Which answers
+    count (active, quoting allowed) is read from the responses at each count, so a
+    withdrawal, a mark as spam or a revoked permission takes the words off at once.
+    """
     # Every respondent's name, quotable or not, and the speakers' names stay off the screen.
     names = list(db.scalars(select(Response.name).where(_on(topic), Response.name.is_not(None))))
     speakers: list[str] = []
@@ -119,15 +128,86 @@ def _count_terms(db: Session, topic: Topic) -> list[list[Any]]:
         speakers = list(
             db.scalars(select(SessionPerson.name).where(SessionPerson.session_id == topic.id))
         )
-    found = []
-    for ident, version, name, *texts in rows:
-        text = "\n".join(value for value in texts if value)
-        if text:
-            found.append(
-                cache.terms((ident, version), text, [*speakers, *([name] if name else [])])
+    rows = db.execute(
+        select(
+            Response.id,
+            Response.version,
+            Response.name,
+            LiveTerms.version,
+            LiveTerms.names_key,
+            LiveTerms.words,
+            LiveTerms.capitals,
+        )
+        .outerjoin(LiveTerms, LiveTerms.response_id == Response.id)
+        .where(_on(topic), _COUNTED, Response.quote_ok.is_(True))
+    ).all()
+    found: list[AnswerTerms] = []
+    to_cut: list[int] = []
+    keys: dict[str | None, str] = {}
+    for ident, version, name, kept_version, kept_key, words, capitals in rows:
+        if name not in keys:
+            keys[name] = names_key(_own_names(speakers, name))
+        if kept_version == version and kept_key == keys[name]:
+            found.append((frozenset(words), frozenset(capitals)))
+        else:
+            to_cut.append(ident)
+    if to_cut:
+        found += _cut_and_keep(db, topic, to_cut, speakers)
+    return [[word, count] for word, count in top_terms(found, names + speakers, TERMS_SHOWN)]
+
+
+def _own_names(speakers: list[str], name: str | None) -> list[str]:
+    """The names taken out of one answer before it is cut: the speakers' and its author's."""
+    return [*speakers, *([name] if name else [])]
+
+
+def _cut_and_keep(
+    db: Session, topic: Topic, idents: list[int], speakers: list[str]
+) -> list[AnswerTerms]:
+    """Cut the answers ``idents`` as they stand, and keep their words for the next polls.
+
+    Their texts are read again with their version, so words cut from an answer amended since
+    the first read are kept under the version they came from. Two workers that cut the same
+    answer at once write the same words.
+    """
+    kind = "feedback" if isinstance(topic, AgendaSession) else "input"
+    fields = [getattr(Response, name) for name in TEXT_FIELDS[kind]]
+    found: list[AnswerTerms] = []
+    kept: list[dict[str, Any]] = []
+    for start in range(0, len(idents), _CUT_BATCH):
+        batch = idents[start : start + _CUT_BATCH]
+        query = select(Response.id, Response.version, Response.name, *fields)
+        for ident, version, name, *texts in db.execute(query.where(Response.id.in_(batch))):
+            own = _own_names(speakers, name)
+            text = "\n".join(value for value in texts if value)
+            words, capitals = answer_terms(text, own) if text else (frozenset(), frozenset())
+            found.append((words, capitals))
+            kept.append(
+                {
+                    "response_id": ident,
+                    "version": version,
+                    "names_key": names_key(own),
+                    "words": sorted(words),
+                    "capitals": sorted(capitals),
+                }
             )
-    names += speakers
-    return [[word, count] for word, count in top_terms(found, names, TERMS_SHOWN)]
+    insert = _UPSERT[db.get_bind().dialect.name](LiveTerms.__table__)
+    try:
+        begin_write(db)
+        db.execute(
+            insert.on_conflict_do_update(
+                index_elements=[LiveTerms.response_id],
+                set_={name: insert.excluded[name] for name in _KEPT_COLUMNS},
+            ),
+            kept,
+        )
+        db.commit()
+    except (IntegrityError, OperationalError):
+        # An answer deleted meanwhile, or the database busy past its timeout: the words are
+        # counted all the same, and cut again at the next poll.
+        db.rollback()
+        current_app.logger.warning("live screen: words of %d answers not kept", len(kept))
+    return found
 
 
 def _screen(slug: str, kind: str, code: str) -> ResponseReturnValue:

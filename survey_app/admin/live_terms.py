@@ -9,9 +9,9 @@ long comment cannot fill the screen with its own words.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
-import threading
 from collections import Counter
 from collections.abc import Iterable
 
@@ -58,6 +58,15 @@ _ENGLISH = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
 _SENTENCE_END = re.compile(r"[.!?。！？:;\n]\s*$")
 
 
+def load_dictionary() -> None:
+    """Load jieba's dictionary now rather than at the first Chinese comment.
+
+    gunicorn's master calls this before it forks, so that no worker spends a second of a
+    live screen's poll on it (``gunicorn.conf.py``).
+    """
+    jieba.initialize()
+
+
 def _english_words(text: str) -> Iterable[tuple[str, bool]]:
     """Each English word with whether it was capitalised inside a sentence."""
     for match in _ENGLISH.finditer(text):
@@ -81,7 +90,11 @@ def _chinese_words(text: str) -> Iterable[str]:
                 yield pair.word
 
 
-def answer_terms(text: str, names: Iterable[str] = ()) -> tuple[frozenset[str], frozenset[str]]:
+#: One answer's words worth showing, and those seen only with a capital inside a sentence.
+AnswerTerms = tuple[frozenset[str], frozenset[str]]
+
+
+def answer_terms(text: str, names: Iterable[str] = ()) -> AnswerTerms:
     """The words of one answer worth showing, and those seen only with a capital.
 
     ``names`` are taken out of the text before it is cut, so that no part of one is left
@@ -104,34 +117,14 @@ def answer_terms(text: str, names: Iterable[str] = ()) -> tuple[frozenset[str], 
     return frozenset(words), frozenset(capitals)
 
 
-class TermCache:
-    """Each answer's words by (id, version): a poll tokenises only new or changed answers."""
-
-    def __init__(self, size: int = 50_000) -> None:
-        self.size = size
-        self._terms: dict[tuple[int, int], tuple[frozenset[str], frozenset[str]]] = {}
-        self._lock = threading.Lock()
-
-    def terms(
-        self, key: tuple[int, int], text: str, names: Iterable[str]
-    ) -> tuple[frozenset[str], frozenset[str]]:
-        """The words of the answer under ``key`` (see :func:`answer_terms`).
-
-        ``names`` must be the same for one key (the answer's own and the speakers').
-        """
-        with self._lock:
-            found = self._terms.get(key)
-        if found is None:
-            found = answer_terms(text, names)
-            with self._lock:
-                if len(self._terms) >= self.size:
-                    self._terms.clear()
-                self._terms[key] = found
-        return found
+def names_key(names: Iterable[str]) -> str:
+    """A short digest of the names taken out of an answer: its words depend on them."""
+    joined = "\n".join(sorted(names))
+    return hashlib.blake2b(joined.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def top_terms(
-    answers: Iterable[tuple[frozenset[str], frozenset[str]]],
+    answers: Iterable[AnswerTerms],
     names: Iterable[str],
     limit: int = 12,
 ) -> list[tuple[str, int]]:

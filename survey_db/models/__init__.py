@@ -3,6 +3,7 @@
 from .accounts import AuditEntry, Organiser, organiser_events
 from .base import Base, utcnow
 from .events import AgendaSession, Event, Series, SessionPerson, Theme
+from .live import LiveTerms
 from .overlay import CodebookAddition
 from .responses import ANSWER_FIELDS, Response, ResponseVersion
 from .runs import PipelineRun
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "CodebookAddition",
     "Event",
+    "LiveTerms",
     "Organiser",
     "PipelineRun",
     "Response",
