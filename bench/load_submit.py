@@ -3,7 +3,7 @@
     python bench/load_submit.py [--clients 64] [--seconds 30] [--prefill 20000]
                                 [--database-url URL] [--with-pipeline [--full]]
                                 [--workers N] [--threads N] [--profile [--profile-flows N]]
-                                [--ratelimit-storage URI]
+                                [--ratelimit-storage URI] [--live-screens N]
 
 1. Makes a fresh database (a SQLite file in a temp dir, or a PostgreSQL database of its own
    with a unique name, dropped at the end), migrates it, loads and opens the first event and
@@ -36,6 +36,9 @@ database (``--full`` re-tags everything each time). The flows start once the fir
 stored its first page of tags, so that the job is tagging, not still loading, while they
 run; the bench reports the runs, their exit codes (75 = another run held the lock, fine)
 and how many responses they tagged during the flows (none fails the bench).
+``--live-screens N`` signs N organisers' live screens in (one session each), polls each once
+before the flows (the first poll of a session cuts the words of its prefilled answers, once
+for all workers), then every 5 s during the flows, and reports the polls' latencies.
 ``--profile`` then runs ``--profile-flows`` flows in-process (Flask test client, same
 production settings and database) under cProfile and prints where the server's time goes.
 Targets (2-core machine, load generator included): >= 150 flows/s on SQLite, p99 < 250 ms at
@@ -663,12 +666,23 @@ class LiveScreens(threading.Thread):
                 "screen sign-in", "POST", "/admin/login", body, "/admin/login", expect=(302,)
             )
 
+    def open_screens(self) -> None:
+        """Each screen's first poll, before the flows, as the organiser opens it before the
+        session: the first poll of a session cuts the words of its prefilled answers once."""
+        for client, code in zip(self.clients, self.codes, strict=True):
+            with contextlib.suppress(FlowFailed):
+                client.request("live screen first poll", "GET", self._path(code))
+
+    @staticmethod
+    def _path(code: str) -> str:
+        return f"/admin/e/{SLUG}/live/{code}.json"
+
     def run(self) -> None:
         while not self.stop.is_set():
             for client, code in zip(self.clients, self.codes, strict=True):
                 # A failed poll is counted in the stats; the screen tries again next time.
                 with contextlib.suppress(FlowFailed):
-                    client.request("live screen poll", "GET", f"/admin/e/{SLUG}/live/{code}.json")
+                    client.request("live screen poll", "GET", self._path(code))
             self.stop.wait(LIVE_POLL_S)
 
 
@@ -1130,8 +1144,13 @@ def main() -> int:
                 raise SystemExit(
                     f"live screens could not sign in: {screens.stats.error_samples}"
                 ) from None
+            screens.open_screens()
+            first = screens.stats.latencies["live screen first poll"]
             screens.start()
-            print(f"\n== {args.live_screens} live screen(s) polling every {LIVE_POLL_S:g} s")
+            print(
+                f"\n== {args.live_screens} live screen(s) polling every {LIVE_POLL_S:g} s; "
+                f"first polls (before the flows): {', '.join(f'{1000 * t:.0f}' for t in first)} ms"
+            )
         load_before = os.getloadavg()[0]
         cpu_before = server_cpu(server)
         stats, wall, cpu = run_phase(
