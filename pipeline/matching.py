@@ -3,6 +3,13 @@
 English patterns match token keys (stems); a "*" gap spans up to MAX_GAP tokens. Chinese
 level patterns of two or more characters match the raw text, where no word cut can hide
 "停课" in "全停课"; Chinese group and area terms are plain substrings.
+
+Which of two overlapping matches counts: English, the leftmost, then the longest. Chinese
+(no spaces to say where a word starts), the longer pattern, counted in its own characters (a
+"*" gap adds none, so "工资 * 停" cannot swallow "工资补贴"): "上门" cannot hide "门可罗雀" in
+"上门可罗雀". At equal length a term added from the review overlay
+(:class:`pipeline.codebook.Addition`) wins over the bundled codebook, then the earlier match,
+then the codebook's order (levels in order, then shields).
 """
 
 from __future__ import annotations
@@ -27,8 +34,14 @@ _ZH_GAP = f"[^\\s，。；：！？、,.;:!?（）()“”不没未无非]{{0,{2
 #: (keys, code, weight, the keys it needs) of token patterns, by their first key
 Pattern = tuple[tuple[str, ...], str, float, frozenset[str]]
 PatternTable = dict[str, list[Pattern]]
-#: (start char, end char, pattern, code, weight) of a raw-text match
-RawHit = tuple[int, int, str, str, float]
+#: (-characters of the pattern without gaps, 0 for a review-overlay term or 1, place in the
+#: codebook): lower wins between overlapping Chinese matches, the earlier start before the
+#: codebook's place
+Order = tuple[int, int, int]
+#: (start char, end char, pattern, code, weight, order) of a raw-text match
+RawHit = tuple[int, int, str, str, float, Order]
+#: a Chinese pattern: (pattern, code, weight, order)
+RawEntry = tuple[str, str, float, Order]
 #: (start char, end char, first token, pattern, code, weight) of a level or shield match
 LevelHit = tuple[int, int, int, Any, str, float]
 
@@ -46,12 +59,14 @@ class Matchers:
     substrings: dict[str, tuple[re.Pattern[str], dict[str, float]]] = field(
         default_factory=dict
     )  # zh tags
-    # zh levels and shields found on the raw text: by first character, an alternation of
-    # its patterns, longest first (group n is entries[n - 1]: pattern, code, weight)
+    # zh levels and shields found on the raw text: by first character, an alternation of its
+    # patterns without a gap, longest first (group n is entries[n - 1]), and those with a gap,
+    # each with its own regex (a gap makes the written length no guide to the matched one)
     raw_first: re.Pattern[str] | None = None
-    raw_levels: dict[str, tuple[re.Pattern[str], list[tuple[str, str, float]]]] = field(
-        default_factory=dict
-    )
+    raw_levels: dict[
+        str,
+        tuple[re.Pattern[str] | None, list[RawEntry], list[tuple[re.Pattern[str], RawEntry]]],
+    ] = field(default_factory=dict)
     # zh: a text's word cut matters only for token patterns (found by their first words) and
     # for the negation marks of raw matches (which need a cue or contrast word in the text);
     # None: always cut
@@ -66,23 +81,38 @@ def compile_language(
     """The codebook's patterns of ``language`` as matchers; ``tokenise`` cuts the patterns."""
     rules = book.negation[language]
     compiled = Matchers(rules=rules)
+    # review-overlay terms win equal-length ties; an added shield's code is SHIELD
+    added = {
+        (SHIELD if getattr(a, "kind", "indicator") == "shield" else a.level, a.term)
+        for a in book.additions
+        if a.language == language
+    }
     level_terms = [
         (ind.pattern, cat.code, ind.weight)
         for cat in book.levels
         for ind in cat.indicators[language]
     ] + [(phrase, SHIELD, 0.0) for phrase in book.shields[language]]
-    raw: dict[str, list[tuple[str, str, float]]] = {}
-    for pattern, code, weight in level_terms:
+    raw: dict[str, list[RawEntry]] = {}
+    for order, (pattern, code, weight) in enumerate(level_terms, start=1):
         if language == "zh" and len(pattern.replace(" ", "")) > 1:
             # raw text: no word cut can hide "停课" in "全停课" or merge "收入大减"
-            raw.setdefault(pattern[0], []).append((pattern, code, weight))
+            size = len(pattern.replace(" ", "").replace(GAP, ""))
+            bundled = 0 if (code, pattern) in added else 1
+            raw.setdefault(pattern[0], []).append((pattern, code, weight, (-size, bundled, order)))
         else:
             _add(compiled.levels, _keys(pattern, tokenise), code, weight)
     for first, entries in raw.items():
-        # longest first, so that at one place the longest pattern (or shield) wins
-        entries.sort(key=lambda entry: -len(entry[0].replace(" ", "").replace(GAP, "")))
-        regex = re.compile("|".join(f"({_zh_regex(entry[0])})" for entry in entries))
-        compiled.raw_levels[first] = (regex, entries)
+        # best order first, so that the alternation's first match is the best one
+        fixed = sorted(
+            (entry for entry in entries if GAP not in entry[0].split()), key=lambda e: e[3]
+        )
+        gapped = [
+            (re.compile(_zh_regex(entry[0])), entry) for entry in entries if GAP in entry[0].split()
+        ]
+        regex = (
+            re.compile("|".join(f"({_zh_regex(entry[0])})" for entry in fixed)) if fixed else None
+        )
+        compiled.raw_levels[first] = (regex, fixed, gapped)
     if raw:
         compiled.raw_first = re.compile("[" + re.escape("".join(raw)) + "]")
     plain_terms: dict[str, dict[str, float]] = {}
@@ -139,25 +169,34 @@ def _zh_regex(pattern: str) -> str:
 
 
 def raw_matches(text: str, compiled: Matchers) -> list[RawHit]:
-    """(zh) Level and shield patterns found on the raw text: (start, end, pattern, code, weight).
+    """(zh) Level and shield patterns found on the raw text, the best one at each place.
 
-    Leftmost first; at one place the longest pattern wins, and the search goes on after it.
+    Every place is tried, also inside an earlier match: which of overlapping matches counts
+    is decided by :func:`level_matches`. At one place the best order wins (the longest
+    pattern, then a review-overlay term, then the codebook's order).
     """
     first = compiled.raw_first
     if first is None:
         return []
-    found = []
+    found: list[RawHit] = []
     pos = 0
     while (candidate := first.search(text, pos)) is not None:
         pos = candidate.start()
-        regex, entries = compiled.raw_levels[text[pos]]
-        match = regex.match(text, pos)
-        if match is None:
-            pos += 1
-            continue
-        pattern, code, weight = entries[(match.lastindex or 1) - 1]
-        found.append((pos, match.end(), pattern, code, weight))
-        pos = match.end()
+        regex, fixed, gapped = compiled.raw_levels[text[pos]]
+        best: RawHit | None = None
+        match = regex.match(text, pos) if regex is not None else None
+        if match is not None:
+            pattern, code, weight, rank = fixed[(match.lastindex or 1) - 1]
+            best = (pos, match.end(), pattern, code, weight, rank)
+        for gap_regex, (pattern, code, weight, rank) in gapped:
+            if best is not None and best[5] < rank:
+                continue  # cannot beat the match already found here
+            match = gap_regex.match(text, pos)
+            if match is not None:
+                best = (pos, match.end(), pattern, code, weight, rank)
+        if best is not None:
+            found.append(best)
+        pos += 1
     return found
 
 
@@ -224,16 +263,21 @@ def level_matches(
         i = end + 1
     if compiled.raw_first is None:
         return found
+    # (zh) the best order wins over the matches it overlaps, the earlier start before the
+    # codebook's place (see the module's docstring); token hits are single characters here,
+    # that never overlap
+    ranked: list[tuple[LevelHit, Order]] = [(hit, (-1, 1, 0)) for hit in found]
     starts = [tok.start for tok in tokens]
-    for pos, stop, pattern, code, weight in raw_hits:
-        found.append((pos, stop, bisect_right(starts, pos) - 1, pattern, code, weight))
-    found.sort(key=lambda hit: (hit[0], hit[0] - hit[1]))
+    for pos, stop, pattern, code, weight, rank in raw_hits:
+        ranked.append(((pos, stop, bisect_right(starts, pos) - 1, pattern, code, weight), rank))
+    ranked.sort(key=lambda item: (item[1][0], item[1][1], item[0][0], item[1][2]))
+    taken = bytearray(max((hit[1] for hit, _ in ranked), default=0))
     kept: list[LevelHit] = []
-    reached = -1
-    for hit in found:
-        if hit[0] >= reached:
+    for hit, _ in ranked:
+        if not any(taken[hit[0] : hit[1]]):
+            taken[hit[0] : hit[1]] = b"\x01" * (hit[1] - hit[0])
             kept.append(hit)
-            reached = hit[1]
+    kept.sort(key=lambda hit: hit[0])
     return kept
 
 
