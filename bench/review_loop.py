@@ -70,10 +70,15 @@ def accepted(
     answers = []
     for row in reviewed:
         machine = base.tag(row["text"])
-        quotes = frozenset(quote for found in machine.evidence.values() for quote in found)
+        pairs = tuple((level, q) for level, found in machine.evidence.items() for q in found)
         answers.append(
             ReviewedText(
-                row["text"], row["language"], machine.levels, frozenset(row["levels"]), quotes
+                row["text"],
+                row["language"],
+                machine.levels,
+                frozenset(row["levels"]),
+                frozenset(quote for _, quote in pairs),
+                pairs,
             )
         )
     return suggest(answers, min_support=support, min_precision=precision, known=known, trial=trial)
@@ -105,7 +110,7 @@ def simulate(
         chosen = accepted(
             first, base, support, precision, lambda additions: taggers(codebook, additions)
         )
-        overlay = taggers(codebook, [Addition(s.level, s.language, s.term) for s in chosen])
+        overlay = taggers(codebook, [s.addition() for s in chosen])
         gold = [set(row["levels"]) for row in second]
         before = scores(
             [(g, set(base.tag(r["text"]).levels)) for g, r in zip(gold, second, strict=True)]
@@ -121,7 +126,7 @@ def simulate(
         if listing:
             for s in chosen:
                 print(
-                    f"    {s.level:<16}{s.term:<28}"
+                    f"    {s.level:<16}{s.kind:<10}{s.term:<28}"
                     f"support {s.support:>3}  precision {s.precision:.2f}"
                 )
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from survey_db.models.overlay import KINDS as ADDITION_KINDS
 from survey_db.models.vocabulary import AREAS, GROUPS, LANGUAGES, LEVELS
 
 DEFAULT_PATH = Path(__file__).with_name("codebook.yaml")
@@ -43,16 +44,20 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Addition:
-    """An indicator added to the bundled codebook from outside it (the review overlay).
+    """An indicator or shield added to the bundled codebook from outside it (the review
+    overlay).
 
     Written like a codebook indicator (``*`` gaps, English stemmed); ``weak`` gives it the
-    weak weight. Invalid additions raise :class:`CodebookError` with a message for people.
+    weak weight. A shield joins the language's shields (it wins over the shorter indicators
+    inside it and counts for nothing); its ``level`` is the one it is meant to stop. Invalid
+    additions raise :class:`CodebookError` with a message for people.
     """
 
     level: str
     language: str
     term: str
     weak: bool = False
+    kind: str = "indicator"
 
     def __post_init__(self) -> None:
         if self.level not in LEVEL_CODES:
@@ -63,6 +68,12 @@ class Addition:
             raise CodebookError(
                 f"unknown language {self.language!r}: use one of {', '.join(LANGUAGES)}"
             )
+        if self.kind not in ADDITION_KINDS:
+            raise CodebookError(
+                f"unknown kind {self.kind!r}: use one of {', '.join(ADDITION_KINDS)}"
+            )
+        if self.kind == "shield" and self.weak:
+            raise CodebookError("a shield has no weight: it cannot be weak")
         pieces = self.term.split() if isinstance(self.term, str) else []
         if not pieces or not _WORDLIKE.search(self.term):
             raise CodebookError("a term needs at least one letter, digit or Chinese character")
@@ -125,7 +136,7 @@ class Codebook:
 
 def load_codebook(path: str | Path | None = None, additions: Iterable[Addition] = ()) -> Codebook:
     """Read, validate and freeze a codebook (the bundled one by default), with ``additions``
-    merged as extra indicators of their levels.
+    merged as extra indicators of their levels (or extra shields of their languages).
 
     The tagger version is "<version>+<hash of the file>", followed by "+<hash of the
     additions>" when there are any: a change to either re-tags everything at the next run.
@@ -147,7 +158,13 @@ def load_codebook(path: str | Path | None = None, additions: Iterable[Addition] 
     added = unique_additions(additions)
     levels = _categories(data, "levels", LEVEL_CODES, weights)
     tagger_version = f"{version}+{digest}"
+    shields = _shields(_require(data, "shields", dict))
     if added:
+        shields = {
+            lang: phrases
+            + tuple(a.term for a in added if a.kind == "shield" and a.language == lang)
+            for lang, phrases in shields.items()
+        }
         levels = _merge(levels, added, weights)
         tagger_version += f"+{_additions_digest(added)}"
     return Codebook(
@@ -157,7 +174,7 @@ def load_codebook(path: str | Path | None = None, additions: Iterable[Addition] 
         levels=levels,
         groups=_categories(data, "groups", GROUP_CODES, weights),
         areas=_categories(data, "areas", AREA_CODES, weights),
-        shields=_shields(_require(data, "shields", dict)),
+        shields=shields,
         negation={
             lang: _negation(_require(_require(data, "negation", dict), lang, dict))
             for lang in LANGUAGES
@@ -174,18 +191,18 @@ def unique_additions(additions: Iterable[Addition]) -> tuple[Addition, ...]:
         if not isinstance(addition, Addition):
             raise CodebookError(f"not a codebook addition: {addition!r}")
         found.add(replace(addition, term=" ".join(addition.term.split())))
-    return tuple(sorted(found, key=lambda a: (a.level, a.language, a.term, a.weak)))
+    return tuple(sorted(found, key=lambda a: (a.level, a.language, a.term, a.weak, a.kind)))
 
 
 def _merge(
     levels: tuple[Category, ...], additions: tuple[Addition, ...], weights: dict[str, Any]
 ) -> tuple[Category, ...]:
-    """The levels with the additions appended to their indicators."""
+    """The levels with the indicator additions appended to their indicators."""
     merged = []
     for category in levels:
         indicators = {lang: list(found) for lang, found in category.indicators.items()}
         for addition in additions:
-            if addition.level == category.code:
+            if addition.level == category.code and addition.kind == "indicator":
                 weight = float(
                     _require(weights, "weak" if addition.weak else "strong", (int, float))
                 )
@@ -196,7 +213,11 @@ def _merge(
 
 
 def _additions_digest(additions: tuple[Addition, ...]) -> str:
-    rows = [[a.level, a.language, a.term, a.weak] for a in additions]
+    # a shield's row says so; an indicator's is as before kinds existed (same versions)
+    rows = [
+        [a.level, a.language, a.term, a.weak] + ([a.kind] if a.kind != "indicator" else [])
+        for a in additions
+    ]
     encoded = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()[:8]
 

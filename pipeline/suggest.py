@@ -1,5 +1,6 @@
 """Codebook additions proposed from people's reviews: words and phrases a reviewer's level
-rests on where the machine missed it.
+rests on where the machine missed it, and shields where a reviewer removed a level the
+machine gave.
 
 Pure (reviewed answers in, ranked suggestions out), so the console, the command line and
 ``bench/review_loop.py`` rank alike. A suggestion never changes a tag: an admin accepts it
@@ -13,6 +14,13 @@ words (matched as substrings, as the tagger matches Chinese indicators on the ra
 reviewed answers of that language holding it, that a person gave the level. Removed levels
 weigh in through precision: an answer the machine tagged and the reviewer cleared counts
 against every term in it.
+
+For a level a reviewer removed, the candidates are shields: the words the machine quoted as
+that level's evidence, with one or two words (Chinese: characters) before or after them in
+the same clause. A shield wins over the shorter indicator inside it, as the codebook's
+``shields`` do ("unemployment insurance" is no unemployment). ``support`` counts the answers
+whose removed level's evidence it encloses; ``precision`` is the share, among all reviewed
+answers of that language holding it, that a person did not give the level.
 """
 
 from __future__ import annotations
@@ -86,24 +94,36 @@ class ReviewedText:
     #: The words the machine quoted as evidence (any level): a term inside one of them is
     #: already read by a longer indicator there, so adding it would change nothing.
     evidence: frozenset[str] = frozenset()
+    #: (level, quote) of the machine's evidence, for the levels a reviewer removed: where
+    #: shields are looked for.
+    quotes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A term proposed as an indicator of ``level`` in ``language``, with its evidence."""
+    """A term proposed as an indicator of ``level`` in ``language`` (or as a shield against
+    it), with its evidence."""
 
     level: str
     language: str
     term: str
-    #: Reviewed answers where the machine missed the level and the term stands.
+    #: Reviewed answers where the machine missed the level and the term stands (a shield: where
+    #: a reviewer removed the level and the term encloses the machine's evidence of it).
     support: int
-    #: Of the reviewed answers of that language holding the term, the share given the level.
+    #: Of the reviewed answers of that language holding the term, the share given the level
+    #: (a shield: the share not given it).
     precision: float
     #: Reviewed answers of that language holding the term.
     matches: int
-    #: Of those, the ones the machine had not given the level: the answers adding the term
-    #: would change (``support`` of them rightly).
+    #: Of those, the ones the machine had not given the level (a shield: had given it): the
+    #: answers adding the term may change (``support`` of them rightly).
     changes: int = 0
+    #: ``indicator`` or ``shield`` (see :class:`pipeline.codebook.Addition`).
+    kind: str = "indicator"
+
+    def addition(self) -> Addition:
+        """The overlay addition accepting this suggestion would make."""
+        return Addition(self.level, self.language, self.term, kind=self.kind)
 
 
 @lru_cache(maxsize=1)
@@ -208,11 +228,18 @@ def suggest(
                 found.append(
                     Suggestion(level, language, term, support, precision, len(holding), changes)
                 )
-    found.sort(key=lambda s: (-s.support, -s.precision, s.level, s.language, s.term))
+    shields = _shields(answers, wanted, min_support, min_precision)
+    found.sort(key=_rank)
     found = _drop_covered(found)
     if trial is not None and found:
         found = _effective(found, answers, trial, min_support)
-    return found
+    if trial is not None and shields:
+        shields = _effective_shields(shields, answers, trial, min_support)
+    return sorted(found + shields, key=_rank)
+
+
+def _rank(s: Suggestion) -> tuple[Any, ...]:
+    return (-s.support, -s.precision, s.level, s.language, s.kind, s.term)
 
 
 def _effective(
@@ -222,7 +249,7 @@ def _effective(
     min_support: int,
 ) -> list[Suggestion]:
     """The suggestions a tagger with all of them added quotes as evidence often enough."""
-    tagger = trial([Addition(s.level, s.language, s.term) for s in found])
+    tagger = trial([s.addition() for s in found])
     missed = [a for a in answers if a.reviewed - a.machine]
     evidence = [(a, tagger.tag(a.text).evidence) for a in missed]
     kept = []
@@ -257,12 +284,15 @@ def _quote_keys(quote: str, language: str) -> set[object]:
 
 def _drop_covered(ranked: list[Suggestion]) -> list[Suggestion]:
     """Leave out a term when a more general one (one of its words, or the same words with a
-    gap; in Chinese, a shorter run inside it) is suggested for the level with no less support
-    and precision: that term finds all this one finds."""
-    best = {(s.level, s.language, s.term): s for s in ranked}
+    gap; in Chinese, a shorter run inside it; a shield: a shorter shield inside it) is
+    suggested for the level with no less support and precision: that term finds all this
+    one finds."""
+    best = {(s.level, s.language, s.kind, s.term): s for s in ranked}
     kept = []
     for suggestion in ranked:
-        if suggestion.language == "zh":
+        if suggestion.kind == "shield":
+            general = _shorter_shields(suggestion.term, suggestion.language)
+        elif suggestion.language == "zh":
             term = suggestion.term
             general = [
                 term[start : start + size]
@@ -275,7 +305,8 @@ def _drop_covered(ranked: list[Suggestion]) -> list[Suggestion]:
             if len(words) == 2:
                 general.append(f"{words[0]} * {words[1]}")
         covered = any(
-            (other := best.get((suggestion.level, suggestion.language, term))) is not None
+            (other := best.get((suggestion.level, suggestion.language, suggestion.kind, term)))
+            is not None
             and other.support >= suggestion.support
             and other.precision >= suggestion.precision
             for term in general
@@ -283,3 +314,171 @@ def _drop_covered(ranked: list[Suggestion]) -> list[Suggestion]:
         if not covered:
             kept.append(suggestion)
     return kept
+
+
+#: Words (Chinese: characters) a shield adds on either side of the machine's evidence.
+SHIELD_REACH = 2
+#: Longest quote of evidence a shield is built around, in words.
+SHIELD_QUOTE_WORDS = 4
+_WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*|[^\sa-z0-9]")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def _en_words(text: str) -> list[str]:
+    """Lowercased words and single other characters (punctuation, apostrophes, digits)."""
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
+def _en_clauses(text: str) -> list[tuple[str, ...]]:
+    """The text's words cut at anything that is not a word (punctuation, figures, negation)."""
+    clauses: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for word in [*_en_words(text), "."]:
+        if word[0].isalpha() and word not in _BREAKS:
+            current.append(word)
+        elif current:
+            clauses.append(tuple(current))
+            current = []
+    return clauses
+
+
+def _stems(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_stemmer().stemWords(list(words)))
+
+
+def shield_terms(text: str, language: str, quote: str) -> dict[object, str]:
+    """Phrases holding ``quote`` (the machine's evidence in ``text``) and up to
+    :data:`SHIELD_REACH` more words (Chinese: characters) before or after it, in one clause:
+    a key (stems or characters) -> the phrase as written."""
+    found: dict[object, str] = {}
+    if language == "zh":
+        read, quoted = to_simplified(text), to_simplified(quote)
+        for run in _CJK.findall(read):
+            start = run.find(quoted)
+            if start < 0 or not quoted:
+                continue
+            end = start + len(quoted)
+            for before in range(SHIELD_REACH + 1):
+                for after in range(SHIELD_REACH + 1 - before):
+                    if (before or after) and start - before >= 0 and end + after <= len(run):
+                        gram = run[start - before : end + after]
+                        found[gram] = gram
+        return found
+    quoted = tuple(w for w in _en_words(quote) if w[0].isalpha())
+    size = len(quoted)
+    if not size or size > SHIELD_QUOTE_WORDS:
+        return found
+    for clause in _en_clauses(text):
+        for start in range(len(clause) - size + 1):
+            if clause[start : start + size] != quoted:
+                continue
+            for before in range(SHIELD_REACH + 1):
+                for after in range(SHIELD_REACH + 1 - before):
+                    first, last = start - before, start + size + after
+                    if (before or after) and first >= 0 and last <= len(clause):
+                        words = clause[first:last]
+                        found[_stems(words)] = " ".join(words)
+    return found
+
+
+def _holds_shield(answer: ReviewedText, key: object, grams: dict[int, set[object]]) -> bool:
+    if answer.language == "zh":
+        return isinstance(key, str) and key in to_simplified(answer.text)
+    return isinstance(key, tuple) and key in grams.get(len(key), set())
+
+
+def _shields(
+    answers: list[ReviewedText], wanted: tuple[str, ...], min_support: int, min_precision: float
+) -> list[Suggestion]:
+    """Shield candidates for the levels reviewers removed, with their support and precision."""
+    supporters: dict[tuple[str, str, object], set[int]] = defaultdict(set)
+    surfaces: dict[tuple[str, str, object], Counter[str]] = defaultdict(Counter)
+    for index, answer in enumerate(answers):
+        for level, quote in answer.quotes:
+            if level not in wanted or level not in answer.machine - answer.reviewed:
+                continue
+            for key, surface in shield_terms(answer.text, answer.language, quote).items():
+                supporters[(level, answer.language, key)].add(index)
+                surfaces[(level, answer.language, key)][surface] += 1
+    candidates = {key: found for key, found in supporters.items() if len(found) >= min_support}
+    if not candidates:
+        return []
+    lengths = {len(key) for _, language, key in candidates if language == "en"}
+    grams = [_en_grams(a.text, lengths) if a.language == "en" else {} for a in answers]
+    found = []
+    for (level, language, key), support in candidates.items():
+        holding = [
+            answer
+            for answer, mine in zip(answers, grams, strict=True)
+            if answer.language == language and _holds_shield(answer, key, mine)
+        ]
+        precision = sum(level not in a.reviewed for a in holding) / len(holding)
+        if precision < min_precision:
+            continue
+        term = surfaces[(level, language, key)].most_common(1)[0][0]
+        changes = sum(level in a.machine for a in holding)
+        found.append(
+            Suggestion(
+                level, language, term, len(support), precision, len(holding), changes, "shield"
+            )
+        )
+    found.sort(key=_rank)
+    return _drop_covered(found)
+
+
+def _en_grams(text: str, lengths: set[int]) -> dict[int, set[object]]:
+    """The stems of each run of ``lengths`` words of one clause of ``text``."""
+    grams: dict[int, set[object]] = defaultdict(set)
+    for clause in _en_clauses(text):
+        stems = _stems(clause)
+        for size in lengths:
+            for start in range(len(stems) - size + 1):
+                grams[size].add(stems[start : start + size])
+    return grams
+
+
+def _effective_shields(
+    found: list[Suggestion],
+    answers: list[ReviewedText],
+    trial: Callable[[list[Addition]], Any],
+    min_support: int,
+) -> list[Suggestion]:
+    """The shields after which a tagger with all of them added no longer gives the level in
+    at least ``min_support`` of the answers a reviewer removed it from."""
+    tagger = trial([s.addition() for s in found])
+    removed = [a for a in answers if a.machine - a.reviewed]
+    dropped = [(a, a.machine - a.reviewed - tagger.tag(a.text).levels) for a in removed]
+    kept = []
+    for suggestion in found:
+        key = _shield_key(suggestion.term, suggestion.language)
+        stopped = sum(
+            suggestion.level in gone
+            and any(
+                level == suggestion.level and key in shield_terms(a.text, a.language, quote)
+                for level, quote in a.quotes
+            )
+            for a, gone in dropped
+        )
+        if stopped >= min_support:
+            kept.append(suggestion)
+    return kept
+
+
+def _shield_key(term: str, language: str) -> object:
+    if language == "zh":
+        return to_simplified(term)
+    return _stems(tuple(term.split()))
+
+
+def _shorter_shields(term: str, language: str) -> list[str]:
+    """The shorter phrases inside a shield (two words, or characters, at least)."""
+    if language == "zh":
+        pieces: list[str] = list(term)
+        join = ""
+    else:
+        pieces, join = term.split(), " "
+    return [
+        join.join(pieces[start : start + size])
+        for size in range(2, len(pieces))
+        for start in range(len(pieces) - size + 1)
+    ]

@@ -182,7 +182,7 @@ def test_suggest_lists_terms_of_missed_levels_with_support_and_precision(
     result = runner.invoke(args=["codebook", "suggest", "--event", FIRST_SLUG])
     assert result.exit_code == 0, result.output
     line = next(line for line in result.output.splitlines() if " stall-out " in line)
-    assert line.split() == ["economic_crisis", "en", "stall-out", "3", "0.75"]
+    assert line.split() == ["economic_crisis", "en", "indicator", "stall-out", "3", "0.75"]
     assert overlay_rows(app) == []  # suggestions change nothing
     high = runner.invoke(args=["codebook", "suggest", "--min-support", "4"])
     assert "No suggestion" in high.output
@@ -199,5 +199,5 @@ def test_the_preview_warns_when_answers_would_lose_another_level(
     result = runner.invoke(args=["codebook", "add", "virus", "zh", "失业"], input="n\n")
     assert result.exit_code == 0, result.output
     assert "1 answer(s) would gain level virus" in result.output
-    assert "Warning: 1 answer(s) would lose a level they have now" in result.output
+    assert "Warning: 1 answer(s) would lose another level they have now" in result.output
     assert overlay_rows(app) == []

@@ -54,7 +54,7 @@ def test_accepted_suggestions_raise_f1_on_the_held_out_half(tmp_path: Path):
     assert held_out == "6" and int(added) >= 1
     before_f1, after_f1 = float(figures[2]), float(figures[5])
     assert after_f1 > before_f1 and float(delta) == round(after_f1 - before_f1, 3)
-    assert "economic_crisis stall-out" in " ".join(result.stdout.split())
+    assert "economic_crisis indicator stall-out" in " ".join(result.stdout.split())
 
 
 def test_a_stricter_rule_accepts_nothing_and_changes_nothing(tmp_path: Path):

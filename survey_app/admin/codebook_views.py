@@ -9,7 +9,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired
 
 from survey_db.models import CodebookAddition, Event
-from survey_db.models.overlay import SOURCES, active_additions, overlay_revision
+from survey_db.models.overlay import KINDS, SOURCES, active_additions, overlay_revision
 from survey_db.models.vocabulary import LANGUAGES, LEVELS
 
 from .. import labels
@@ -32,6 +32,13 @@ from .review_forms import LANGUAGE_NAMES
 
 #: Suggestions shown on the page (all are ranked; the best come first).
 SHOWN = 100
+#: What a term does, as the forms offer it.
+KIND_CHOICES = labels.choices(
+    {
+        "indicator": _l("Indicator: the words are a sign of the level"),
+        "shield": _l("Shield: the level's indicator inside these words is no sign of it"),
+    }
+)
 
 
 class TermForm(AppForm):
@@ -43,6 +50,7 @@ class TermForm(AppForm):
     level = SelectField(_l("Impact level"), choices=labels.choices(labels.LEVELS))
     language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES))
     term = StringField(_l("Term"), validators=[InputRequired(_l("Please type a term."))])
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, default="indicator")
     weak = BooleanField(_l("Weak (not enough alone)"))
     event = HiddenField()
     source = HiddenField(default="typed", validators=[AnyOf(SOURCES)])
@@ -54,6 +62,7 @@ class AddForm(AppForm):
     level = HiddenField(validators=[AnyOf(LEVELS)])
     language = HiddenField(validators=[AnyOf(LANGUAGES)])
     term = HiddenField(validators=[InputRequired()])
+    kind = HiddenField(default="indicator", validators=[AnyOf(KINDS)])
     weak = HiddenField()
     event = HiddenField()
     source = HiddenField(validators=[AnyOf(SOURCES)])
@@ -116,7 +125,7 @@ def codebook_preview() -> ResponseReturnValue:
     if asked and form.validate():
         try:
             addition = parse_addition(
-                form.level.data, form.language.data, form.term.data, form.weak.data
+                form.level.data, form.language.data, form.term.data, form.weak.data, form.kind.data
             )
             result = preview(db, addition, event)
         except OverlayRefused as refusal:
@@ -128,6 +137,7 @@ def codebook_preview() -> ResponseReturnValue:
             level=result.addition.level,
             language=result.addition.language,
             term=result.addition.term,
+            kind=result.addition.kind,
             weak="1" if result.addition.weak else "",
             event=event.slug if event else "",
             source=form.source.data or "typed",
@@ -155,7 +165,11 @@ def codebook_add() -> ResponseReturnValue:
     event = _event(form.event.data)
     try:
         addition = parse_addition(
-            form.level.data, form.language.data, form.term.data, bool(form.weak.data)
+            form.level.data,
+            form.language.data,
+            form.term.data,
+            bool(form.weak.data),
+            form.kind.data,
         )
         row = add_term(
             db,

@@ -1,9 +1,10 @@
 """The codebook overlay's operations, shared by the console and the command line.
 
 Plain functions over a session: suggestions from the stored reviews, the preview of a term
-("N answers would gain level X; of the reviewed ones, M agree and K do not"), adding and
-removing terms (each an overlay revision, each in the audit log). Nothing here re-tags: the
-next run of the pipeline does, because the tagger's version includes the overlay.
+("N answers would gain level X; of the reviewed ones, M agree and K do not"; a shield: "would
+lose level X"), adding and removing terms (each an overlay revision, each in the audit log).
+Nothing here re-tags: the next run of the pipeline does, because the tagger's version
+includes the overlay.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import snowballstemmer
 import yaml
@@ -23,7 +25,7 @@ from pipeline.suggest import ReviewedText, Suggestion, suggest
 from pipeline.tagger import Tagger, language_of
 from survey_db import counting
 from survey_db.models import CodebookAddition, Event, Organiser, Response
-from survey_db.models.overlay import active_additions, active_terms, overlay_revision
+from survey_db.models.overlay import KINDS, active_additions, active_terms, overlay_revision
 from survey_db.models.vocabulary import LANGUAGES, LEVELS
 
 from ..texts import gettext as _
@@ -47,8 +49,8 @@ class OverlayRefused(ValueError):
     """A term cannot be added or removed; the message says why, for people."""
 
 
-def _additions(terms: list[tuple[str, str, str, bool]]) -> list[Addition]:
-    return [Addition(level, language, term, weak) for level, language, term, weak in terms]
+def _additions(terms: list[tuple[str, str, str, bool, str]]) -> list[Addition]:
+    return [Addition(*term) for term in terms]
 
 
 def tagger_for(db: Session, extra: Addition | None = None) -> Tagger:
@@ -57,7 +59,9 @@ def tagger_for(db: Session, extra: Addition | None = None) -> Tagger:
     return build_tagger([*additions, extra] if extra is not None else additions)
 
 
-def parse_addition(level: str, language: str, term: str, weak: bool = False) -> Addition:
+def parse_addition(
+    level: str, language: str, term: str, weak: bool = False, kind: str = "indicator"
+) -> Addition:
     """A checked addition, or :class:`OverlayRefused` saying what is wrong with it."""
     term = " ".join((term or "").split())
     if len(term) > MAX_TERM:
@@ -66,10 +70,14 @@ def parse_addition(level: str, language: str, term: str, weak: bool = False) -> 
         raise OverlayRefused(_("Unknown impact level: %(code)s.", code=level))
     if language not in LANGUAGES:
         raise OverlayRefused(_("Unknown language: %(code)s (use en or zh).", code=language))
+    if kind not in KINDS:
+        raise OverlayRefused(_("Unknown kind of term: %(kind)s.", kind=kind))
+    if kind == "shield" and weak:
+        raise OverlayRefused(_("A shield counts for nothing: it cannot be weak."))
     if not term:
         raise OverlayRefused(_("The term is empty."))
     try:
-        return Addition(level, language, term, weak)
+        return Addition(level, language, term, weak, kind)
     except CodebookError as error:
         if "wildcard" in str(error):
             raise OverlayRefused(
@@ -88,15 +96,20 @@ class Preview:
     #: Answers of the term's language with text, and those holding the term's words.
     answers: int
     holding: int
-    #: Answers that would gain the level, and among them the reviewed ones that agree
-    #: (a person gave the level) and do not (a person left it out).
-    gain: int
+    #: Answers that would gain the level (a shield: lose it), and among them the reviewed
+    #: ones that agree (a person gave the level; a shield: left it out) and do not.
+    changed: int
     agree: int
     disagree: int
     examples: tuple[int, ...]
-    #: Answers that would lose a level they have now (the term takes the place of another
-    #: level's indicator where both match the same words).
+    #: Answers that would lose another level they have now (the term takes the place of
+    #: another level's indicator where both match the same words).
     lose: int = 0
+
+    @property
+    def shield(self) -> bool:
+        """Whether the term is a shield (it takes the level away instead of giving it)."""
+        return self.addition.kind == "shield"
 
     @property
     def share(self) -> float:
@@ -142,7 +155,8 @@ def preview(db: Session, addition: Addition, event: Event | None = None) -> Prev
     )
     if event is not None:
         query = query.where(Response.event_id == event.id)
-    answers = holding = gain = agree = disagree = lose = 0
+    level = addition.level
+    answers = holding = changed = agree = disagree = lose = 0
     examples: list[int] = []
     for response in db.scalars(query.execution_options(yield_per=500)):
         texts = [text for text in response.texts().values() if text.strip()]
@@ -155,18 +169,19 @@ def preview(db: Session, addition: Addition, event: Event | None = None) -> Prev
         holding += 1
         old = set().union(*(before.tag(text).levels for text in texts))
         new = set().union(*(after.tag(text).levels for text in texts))
-        lose += bool(old - new)
-        if addition.level in new - old:
-            gain += 1
+        lose += bool(old - new - {level})
+        if level in (old - new if addition.kind == "shield" else new - old):
+            changed += 1
             if len(examples) < EXAMPLES:
                 examples.append(response.id)
             tag = response.tag
             if tag is not None and counting.is_reviewed(tag.review_state):
-                if addition.level in (tag.reviewed_levels or ()):
+                given = level in (tag.reviewed_levels or ())
+                if given != (addition.kind == "shield"):
                     agree += 1
                 else:
                     disagree += 1
-    return Preview(addition, answers, holding, gain, agree, disagree, tuple(examples), lose)
+    return Preview(addition, answers, holding, changed, agree, disagree, tuple(examples), lose)
 
 
 def add_term(
@@ -188,10 +203,11 @@ def add_term(
             )
         )
     for row in active_additions(db):
-        if (row.level, row.language, row.term) == (
+        if (row.level, row.language, row.term, row.kind) == (
             addition.level,
             addition.language,
             addition.term,
+            addition.kind,
         ):
             raise OverlayRefused(_("This term is already in the codebook overlay."))
     revision = overlay_revision(db) + 1
@@ -200,6 +216,7 @@ def add_term(
         language=addition.language,
         term=addition.term,
         weak=addition.weak,
+        kind=addition.kind,
         source=source,
         added_in=revision,
         added_by_id=organiser.id if organiser is not None else None,
@@ -208,14 +225,17 @@ def add_term(
     db.flush()
     detail = {"addition_id": row.id, "revision": revision, "level": row.level}
     detail |= {"language": row.language, "term": row.term, "weak": row.weak, "source": source}
+    detail["kind"] = row.kind
     if checked is not None:
-        detail |= {"gain": checked.gain, "agree": checked.agree, "disagree": checked.disagree}
-        detail["lose"] = checked.lose
+        detail["loss" if checked.shield else "gain"] = checked.changed
+        detail |= {"agree": checked.agree, "disagree": checked.disagree, "lose": checked.lose}
     record(db, "codebook_add", organiser=organiser, **detail)
     return row
 
 
-def find_active(db: Session, level: str, language: str, term: str) -> CodebookAddition:
+def find_active(
+    db: Session, level: str, language: str, term: str, kind: str = "indicator"
+) -> CodebookAddition:
     """The active overlay row for this term, or :class:`OverlayRefused`."""
     term = " ".join(term.split())
     row = db.scalar(
@@ -223,6 +243,7 @@ def find_active(db: Session, level: str, language: str, term: str) -> CodebookAd
             CodebookAddition.level == level,
             CodebookAddition.language == language,
             CodebookAddition.term == term,
+            CodebookAddition.kind == kind,
             CodebookAddition.removed_in.is_(None),
         )
     )
@@ -246,6 +267,7 @@ def remove_term(db: Session, row: CodebookAddition, organiser: Organiser | None)
         level=row.level,
         language=row.language,
         term=row.term,
+        kind=row.kind,
     )
     return revision
 
@@ -256,7 +278,12 @@ def suggestions(db: Session, event: Event | None = None, min_support: int = 2) -
     tagger = build_tagger(current)
     answers = [
         ReviewedText(
-            "\n".join(item.texts), item.language, item.machine, item.reviewed, item.evidence
+            "\n".join(item.texts),
+            item.language,
+            item.machine,
+            item.reviewed,
+            item.evidence,
+            _removed_quotes(tagger, item.texts, item.machine - item.reviewed),
         )
         for item in reviewed_answers(db, event)
     ]
@@ -270,18 +297,43 @@ def suggestions(db: Session, event: Event | None = None, min_support: int = 2) -
     return suggest(answers, min_support=min_support, known=known, trial=trial)
 
 
+def _removed_quotes(
+    tagger: Tagger, texts: tuple[str, ...], removed: frozenset[str]
+) -> tuple[tuple[str, str], ...]:
+    """(level, quote) of the tagger's evidence today for the levels a reviewer removed: where
+    a shield against them would stand."""
+    if not removed:
+        return ()
+    return tuple(
+        (level, quote)
+        for text in texts
+        for level, quotes in tagger.tag(text).evidence.items()
+        if level in removed
+        for quote in quotes
+    )
+
+
 def as_yaml(rows: list[CodebookAddition], revision: int) -> str:
-    """The active terms as a patch to fold into ``pipeline/codebook.yaml``."""
+    """The active terms as a patch to fold into ``pipeline/codebook.yaml`` (shields under
+    ``shields``, whichever level they were added against: the codebook's shields stop all)."""
     levels: dict[str, dict[str, dict[str, dict[str, list[str]]]]] = {}
+    shields: dict[str, list[str]] = {}
     for row in rows:
+        if row.kind == "shield":
+            shields.setdefault(row.language, []).append(row.term)
+            continue
         tiers = levels.setdefault(row.level, {"indicators": {}})["indicators"]
         tiers.setdefault(row.language, {}).setdefault("weak" if row.weak else "strong", []).append(
             row.term
         )
     header = (
-        f"# Codebook overlay, revision {revision}: add these indicators to the same levels of\n"
-        "# pipeline/codebook.yaml, then remove them from the overlay.\n"
+        f"# Codebook overlay, revision {revision}: add these indicators to the same levels (and\n"
+        "# these shields to the same languages' shields) of pipeline/codebook.yaml, then remove\n"
+        "# them from the overlay.\n"
     )
-    if not levels:
+    patch: dict[str, Any] = {"levels": levels} if levels else {}
+    if shields:
+        patch["shields"] = shields
+    if not patch:
         return header + "# (the overlay is empty)\n"
-    return header + yaml.safe_dump({"levels": levels}, allow_unicode=True, sort_keys=True)
+    return header + yaml.safe_dump(patch, allow_unicode=True, sort_keys=True)

@@ -42,30 +42,34 @@ def _event(slug: str | None) -> Event | None:
 @click.option("--event", "slug", help="Only the reviews of this event (default: all).")
 @click.option("--min-support", type=click.IntRange(1, None), default=2, show_default=True)
 def codebook_suggest(slug: str | None, min_support: int) -> None:
-    """List terms found where reviewers added a level the machine missed (changes nothing)."""
+    """List terms found where reviewers added a level the machine missed (indicators), or
+    removed one it gave (shields); changes nothing."""
     found = suggestions(get_session(), _event(slug), min_support)
     if not found:
         click.echo("No suggestion: too few reviews disagree with the machine.")
         return
-    click.echo(f"{'level':<16}{'language':<10}{'term':<32}{'support':>8}{'precision':>11}")
+    click.echo(
+        f"{'level':<16}{'language':<10}{'kind':<11}{'term':<32}{'support':>8}{'precision':>11}"
+    )
     for item in found:
         click.echo(
-            f"{item.level:<16}{item.language:<10}{item.term:<32}"
+            f"{item.level:<16}{item.language:<10}{item.kind:<11}{item.term:<32}"
             f"{item.support:>8}{item.precision:>11.2f}"
         )
 
 
 def _describe(result: Preview) -> str:
     addition = result.addition
+    verb = "lose" if result.shield else "gain"
     lines = [
-        f"{result.gain} answer(s) would gain level {addition.level}; of the reviewed ones, "
+        f"{result.changed} answer(s) would {verb} level {addition.level}; of the reviewed ones, "
         f"{result.agree} agree and {result.disagree} do not.",
         f"The term's words stand in {result.holding} of {result.answers} {addition.language} "
         f"answer(s) ({100 * result.share:.0f}%).",
     ]
     if result.lose:
         lines.append(
-            f"Warning: {result.lose} answer(s) would lose a level they have now "
+            f"Warning: {result.lose} answer(s) would lose another level they have now "
             "(the term takes the place of another level's indicator)."
         )
     if result.broad:
@@ -78,15 +82,17 @@ def _describe(result: Preview) -> str:
 @click.argument("language", type=click.Choice(LANGUAGES))
 @click.argument("term")
 @click.option("--weak", is_flag=True, help="A weak indicator: not enough alone.")
+@click.option("--shield", is_flag=True, help="A shield: the words inside it are not LEVEL.")
 @click.option("--event", "slug", help="Preview on this event's answers (default: all).")
 @click.option("--yes", is_flag=True, help="Add without asking after the preview.")
 def codebook_add(
-    level: str, language: str, term: str, weak: bool, slug: str | None, yes: bool
+    level: str, language: str, term: str, weak: bool, shield: bool, slug: str | None, yes: bool
 ) -> None:
-    """Preview TERM as an indicator of LEVEL in LANGUAGE, then add it to the overlay."""
+    """Preview TERM as an indicator of LEVEL in LANGUAGE (or a shield against it), then add
+    it to the overlay."""
     db = get_session()
     try:
-        addition = parse_addition(level, language, term, weak)
+        addition = parse_addition(level, language, term, weak, _kind(shield))
         result = preview(db, addition, _event(slug))
         click.echo(_describe(result))
         if result.refused:
@@ -100,20 +106,25 @@ def codebook_add(
         raise click.ClickException(str(refusal)) from None
     db.commit()
     click.echo(
-        f"Added '{row.term}' to {row.level} ({row.language}) in overlay revision {row.added_in}; "
-        "the next pipeline run re-tags with it."
+        f"Added the {row.kind} '{row.term}' to {row.level} ({row.language}) in overlay revision "
+        f"{row.added_in}; the next pipeline run re-tags with it."
     )
+
+
+def _kind(shield: bool) -> str:
+    return "shield" if shield else "indicator"
 
 
 @codebook_cli.command("remove")
 @click.argument("level", type=click.Choice(LEVELS))
 @click.argument("language", type=click.Choice(LANGUAGES))
 @click.argument("term")
-def codebook_remove(level: str, language: str, term: str) -> None:
+@click.option("--shield", is_flag=True, help="The term is a shield.")
+def codebook_remove(level: str, language: str, term: str, shield: bool) -> None:
     """Remove TERM from the overlay (its history stays)."""
     db = get_session()
     try:
-        revision = remove_term(db, find_active(db, level, language, term), None)
+        revision = remove_term(db, find_active(db, level, language, term, _kind(shield)), None)
     except OverlayRefused as refusal:
         db.rollback()
         raise click.ClickException(str(refusal)) from None
@@ -139,7 +150,7 @@ def codebook_additions(as_patch: bool, everything: bool) -> None:
     click.echo(f"Codebook overlay, revision {revision}: {len(rows)} term(s).")
     for row in rows:
         state = "" if row.active else f"  (removed in revision {row.removed_in})"
-        strength = "weak" if row.weak else "strong"
+        strength = "shield" if row.kind == "shield" else "weak" if row.weak else "strong"
         click.echo(
             f"{row.level:<16}{row.language:<4}{strength:<8}{row.term}  "
             f"[revision {row.added_in}, {row.source}]{state}"
