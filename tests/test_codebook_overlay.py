@@ -201,3 +201,76 @@ def test_the_preview_warns_when_answers_would_lose_another_level(
     assert "1 answer(s) would gain level virus" in result.output
     assert "Warning: 1 answer(s) would lose another level they have now" in result.output
     assert overlay_rows(app) == []
+
+
+DRILLS = (
+    "We ran a lockdown drill at the school.",
+    "The lockdown drill went well.",
+    "Another lockdown drill was held in March.",
+)
+
+
+def test_a_removed_level_gives_a_shield_previewed_added_listed_and_removed(
+    app: Flask, runner: FlaskCliRunner, event: Event
+):
+    for text in DRILLS:
+        add_response(app, FIRST_SLUG, text=text, tags=reviewed(["containment"], []))
+    add_response(
+        app,
+        FIRST_SLUG,
+        text="The lockdown drill came a week before the real lockdown.",
+        tags=reviewed(["containment"], ["containment"]),
+    )
+    add_response(app, FIRST_SLUG, text="The city went into lockdown in March.")
+    add_response(app, FIRST_SLUG, text="Our lockdown drill scared the children.")  # unreviewed
+    result = runner.invoke(args=["codebook", "suggest"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if " lockdown drill " in line)
+    assert line.split() == ["containment", "en", "shield", "lockdown", "drill", "3", "0.75"]
+    assert overlay_rows(app) == []
+
+    weak = runner.invoke(
+        args=["codebook", "add", "containment", "en", "lockdown drill", "--shield", "--weak"]
+    )
+    assert weak.exit_code == 1 and "cannot be weak" in weak.output
+    added = runner.invoke(
+        args=["codebook", "add", "containment", "en", "lockdown drill", "--shield", "--yes"]
+    )
+    assert added.exit_code == 0, added.output
+    # the three a person cleared and the unreviewed one; the one a person kept keeps the
+    # level through its other "lockdown"
+    assert (
+        "4 answer(s) would lose level containment; of the reviewed ones, 3 agree and 0 do not."
+        in added.output
+    )
+    assert "Added the shield 'lockdown drill' to containment (en)" in added.output
+    [row] = overlay_rows(app)
+    assert (row.kind, row.level, row.term, row.weak) == (
+        "shield",
+        "containment",
+        "lockdown drill",
+        False,
+    )
+    action, detail = audit(app)[-1]
+    assert action == "codebook_add" and detail["kind"] == "shield"
+    assert (detail["loss"], detail["agree"], detail["disagree"]) == (4, 3, 0)
+    with app.app_context():
+        tagger = tagger_for(get_session())
+        assert tagger.tag(DRILLS[0]).levels == frozenset()
+        assert tagger.tag("The city went into lockdown in March.").levels == {"containment"}
+        assert tagger.codebook.tagger_version != TAGGER_VERSION
+
+    listing = runner.invoke(args=["codebook", "additions"])
+    assert "shield" in listing.output and "lockdown drill" in listing.output
+    patch = yaml.safe_load(runner.invoke(args=["codebook", "additions", "--yaml"]).output)
+    assert patch == {"shields": {"en": ["lockdown drill"]}}
+    # an indicator of the same words is another term: removing it finds nothing
+    wrong = runner.invoke(args=["codebook", "remove", "containment", "en", "lockdown drill"])
+    assert wrong.exit_code == 1 and "No such term" in wrong.output
+    gone = runner.invoke(
+        args=["codebook", "remove", "containment", "en", "lockdown drill", "--shield"]
+    )
+    assert gone.exit_code == 0, gone.output
+    assert audit(app)[-1][0] == "codebook_remove" and audit(app)[-1][1]["kind"] == "shield"
+    with app.app_context():
+        assert tagger_for(get_session()).tag(DRILLS[0]).levels == {"containment"}

@@ -141,3 +141,60 @@ def test_malformed_and_too_broad_terms_get_a_clear_message(app: Flask, event: Ev
     )
     assert forced.status_code == 302 and rows(app) == []
     assert "would tag nearly everything" in client.get("/admin/codebook").get_data(as_text=True)
+
+
+def test_a_shield_from_removed_levels_is_previewed_added_and_removed(app: Flask, event: Event):
+    for text in (
+        "We ran a lockdown drill at the school.",
+        "The lockdown drill went well.",
+        "Another lockdown drill was held in March.",
+    ):
+        add_response(app, FIRST_SLUG, text=text, tags=reviewed(["containment"], []))
+    # a person kept the level where the drill was the only sign of it: the shield is wrong here
+    add_response(
+        app,
+        FIRST_SLUG,
+        text="Our lockdown drill became the real thing.",
+        tags=reviewed(["containment"], ["containment"]),
+    )
+    client = admin(app)
+    page = client.get("/admin/codebook").get_data(as_text=True)
+    table = page.split('id="suggestions"')[1].split("</table>")[0]
+    row = next(row for row in table.split("<tr>") if "lockdown drill" in row)
+    assert ">shield<" in row and ">3<" in row and "0.75" in row
+    link = (
+        re.search(r'href="(/admin/codebook/preview\?[^"]*kind=shield[^"]*)"', row)
+        .group(1)
+        .replace("&amp;", "&")
+    )
+    assert "lockdown+drill" in link or "lockdown%20drill" in link
+    html = client.get(link).get_data(as_text=True)
+    assert "4 answers would lose the level" in html
+    assert "of the reviewed ones, 3 agree and 1 do not." in html
+    assert rows(app) == []
+    form = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+    assert form["kind"] == "shield"
+    assert client.post("/admin/codebook/add", data=form).status_code == 302
+    with app.app_context():
+        [added] = get_session().scalars(select(CodebookAddition))
+        assert (added.kind, added.term, added.source) == ("shield", "lockdown drill", "suggestion")
+    listing = client.get("/admin/codebook").get_data(as_text=True)
+    in_use = listing.split('id="additions"')[1].split("</table>")[0]
+    assert "lockdown drill" in in_use and "(shield)" in in_use
+    # typed: a weak shield is refused with a message, a bad kind too
+    for kind, weak, message in (("shield", "y", "cannot be weak"), ("hedge", "", "Not a valid")):
+        refused = client.get(
+            "/admin/codebook/preview",
+            query_string={
+                "level": "containment",
+                "language": "en",
+                "term": "fire drill",
+                "kind": kind,
+                "weak": weak,
+            },
+        )
+        assert refused.status_code == 400 and message in refused.get_data(as_text=True)
+    addition_id = re.search(r"/admin/codebook/(\d+)/remove", listing).group(1)
+    token = csrf_token(client, "/admin/codebook")
+    removed = client.post(f"/admin/codebook/{addition_id}/remove", data={"csrf_token": token})
+    assert removed.status_code == 302 and rows(app) == [("lockdown drill", 1, 2)]

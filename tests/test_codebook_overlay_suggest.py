@@ -84,3 +84,77 @@ def test_ranking_is_support_then_precision_and_a_covered_phrase_is_dropped():
     assert "curfew pass" not in [s.term for s in found]  # finds no more than "curfew * pass"
     supports = [(-s.support, -s.precision) for s in found]
     assert supports == sorted(supports)
+
+
+def removed(text: str, language: str, level: str, quote: str, person=()) -> ReviewedText:
+    """An answer the machine gave ``level`` (quoting ``quote``) and a reviewer took it away."""
+    return ReviewedText(
+        text,
+        language,
+        frozenset({level}),
+        frozenset(person),
+        frozenset({quote}),
+        ((level, quote),),
+    )
+
+
+def test_a_removed_level_proposes_shields_around_the_machines_evidence():
+    answers = [
+        removed("We ran a lockdown drill at the school.", "en", "containment", "lockdown"),
+        removed("The lockdown drill went well.", "en", "containment", "lockdown"),
+        removed("Another lockdown drill, in March.", "en", "containment", "lockdown"),
+        answer("The city went into lockdown in March.", "en", {"containment"}, {"containment"}),
+        # a person gave the level where the phrase stands: it counts against the shield
+        answer("A lockdown drill, then the real lockdown.", "en", set(), {"containment"}),
+    ]
+    found = [s for s in suggest(answers, min_support=2) if s.kind == "shield"]
+    drill = next(s for s in found if s.term == "lockdown drill")
+    assert (drill.level, drill.language, drill.support, drill.matches) == (
+        "containment",
+        "en",
+        3,
+        4,
+    )
+    assert drill.precision == 3 / 4  # of four reviewed answers holding it, three lack the level
+    assert drill.addition().kind == "shield"
+    # "a lockdown drill" stands in only two of them and finds no more: left out
+    assert "a lockdown drill" not in {s.term for s in found}
+    assert all(s.support >= 2 for s in found)
+    # no indicator is proposed for a level nobody added
+    assert not [s for s in suggest(answers, min_support=2) if s.kind == "indicator"]
+    assert not [s for s in suggest(answers, min_support=2, min_precision=0.8) if s.kind == "shield"]
+
+
+def test_chinese_shields_are_the_evidence_with_the_characters_around_it():
+    answers = [
+        removed("学校进行了封控演练。", "zh", "containment", "封控"),
+        removed("封控演练很顺利。", "zh", "containment", "封控"),
+        removed("又一次封控演練。", "zh", "containment", "封控"),  # Traditional, read as Simplified
+        answer("小区封控了两周。", "zh", {"containment"}, {"containment"}),
+    ]
+    found = {s.term: s for s in suggest(answers, min_support=2) if s.kind == "shield"}
+    assert (found["封控演"].support, found["封控演"].precision) == (3, 1.0)
+    # the longer run inside which it stands finds no more: left out
+    assert "封控演练" not in found
+    assert "区封控" not in found  # one answer is no support
+
+
+def test_a_shield_is_kept_only_where_a_trial_tagger_then_drops_the_level():
+    from pipeline import build_tagger
+
+    answers = [
+        removed("We ran a lockdown drill at the school.", "en", "containment", "lockdown"),
+        removed("The lockdown drill went well.", "en", "containment", "lockdown"),
+    ]
+    tried: list[list] = []
+
+    def trial(additions):
+        tried.append(additions)
+        return build_tagger(additions)
+
+    kept = suggest(answers, min_support=2, trial=trial)
+    assert "lockdown drill" in {s.term for s in kept if s.kind == "shield"}
+    assert any(a.kind == "shield" and a.term == "lockdown drill" for a in tried[-1])
+    # a trial tagger that ignores the shields keeps none of them
+    none = suggest(answers, min_support=2, trial=lambda additions: build_tagger())
+    assert not [s for s in none if s.kind == "shield"]
