@@ -28,8 +28,9 @@ SHIELD = ""  # code of a shield match: blocks shorter indicators, counts for not
 
 _CJK_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Chinese patterns are matched on the raw text: a "*" gap is up to this many characters,
-# never across punctuation or a negation character
-_ZH_GAP = f"[^\\s，。；：！？、,.;:!?（）()“”不没未无非]{{0,{2 * MAX_GAP}}}?"
+# never across punctuation or a negation character; quotation marks and brackets inside a
+# clause do not stop it, as in English ("营业收入几乎“停摆”")
+_ZH_GAP = f"[^\\s，。；：！？、,.;:!?不没未无非]{{0,{2 * MAX_GAP}}}?"
 
 #: (keys, code, weight, the keys it needs) of token patterns, by their first key
 Pattern = tuple[tuple[str, ...], str, float, frozenset[str]]

@@ -174,10 +174,12 @@ class EnglishTokens:
         elif lower in rules.cues or lower.endswith("n't"):
             verb = _verb_of(lower)
             if verb:
+                # the "not" spans the whole word, so that evidence starting with it quotes
+                # "can't pay the rent", never "n't pay the rent"
                 cut = len(verb[1])
                 self._split[word] = (
                     (self._key(verb[0]), verb[0], 0, cut),
-                    (NEG, "not", cut, len(word)),
+                    (NEG, "not", 0, len(word)),
                 )
                 known = self._words[word] = (_TWO, "")
                 return known
