@@ -43,12 +43,8 @@ TAG_COLUMNS = (
 PERSON_COLUMNS = (Response.show_name, Response.name, Response.organisation, Response.quote_ok)
 
 
-def _filled(column: Any) -> ColumnElement[bool]:
-    return func.coalesce(column, "") != ""
-
-
-#: The answer has text the tagger reads (a comment of session feedback, or the policy input).
-HAS_TEXT = or_(*(_filled(getattr(Response, name)) for name in (*FEEDBACK_TEXT_FIELDS, "text")))
+#: The answer has text the tagger reads (the rule's own wording, in :mod:`survey_db.counting`).
+HAS_TEXT = counting.HAS_TEXT
 #: Not tagged yet: no tag row (the job gives every answer one, and a review makes one).
 NOT_TAGGED = ResponseTag.id.is_(None)
 

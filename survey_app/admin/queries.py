@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from exports.data import HAS_TEXT
 from survey_db import counting
 from survey_db.models import AgendaSession, Event, Response, ResponseTag, Theme
 from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
@@ -116,7 +115,7 @@ def has_text() -> ColumnElement[bool]:
 
     A ratings-only answer has nothing to review and counts in no level.
     """
-    return HAS_TEXT
+    return counting.HAS_TEXT
 
 
 def review_queue(event: Event) -> Select[Any]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,6 +50,13 @@ ANSWER_FIELDS = (
     "quote_ok",
     "show_name",
     "language",
+)
+
+#: The answer has text the tagger reads: the condition of the console's partial index, in the
+#: very words of :data:`survey_db.counting.HAS_TEXT` (the rule's home), so that the database
+#: matches the two and answers "counted answers with text" from the index alone.
+HAS_TEXT_SQL = " OR ".join(
+    f"coalesce({name}, '') != ''" for name in (*FEEDBACK_TEXT_FIELDS, "text")
 )
 
 
@@ -95,6 +103,20 @@ class Response(Base):
             "status",
             "channel",
             *RATING_FIELDS,
+        ),
+        # The console (migration 0009): the levels matrix and the review queue take the active
+        # answers with text of an event; this index holds only those, with what the matrix
+        # groups by, so neither reads the wide rows to test for text.
+        Index(
+            "ix_responses_with_text",
+            "event_id",
+            "status",
+            "kind",
+            "session_id",
+            "theme_id",
+            "channel",
+            sqlite_where=text(HAS_TEXT_SQL),
+            postgresql_where=text(HAS_TEXT_SQL),
         ),
     )
 

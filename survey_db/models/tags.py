@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, inspect
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, inspect
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 from .responses import Response
 from .vocabulary import REVIEW_STATES, sql_in
+
+#: A list of level codes. PostgreSQL stores it as ``jsonb``, which (unlike ``json``) a B-tree
+#: index can hold: the console's tag index carries the levels (migration 0009).
+LEVEL_LIST = JSON().with_variant(JSONB(), "postgresql")
 
 
 class ResponseTag(Base):
@@ -33,7 +38,7 @@ class ResponseTag(Base):
     #: Codebook version of the tagger that made the machine tags.
     tagger_version: Mapped[str] = mapped_column(String(64), index=True)
     #: The machine's levels, scores (level -> confidence) and evidence (level -> words).
-    machine_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    machine_levels: Mapped[list[str]] = mapped_column(LEVEL_LIST, default=list)
     machine_scores: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     machine_evidence: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     machine_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -49,7 +54,7 @@ class ResponseTag(Base):
     tagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: ``machine`` (no review), ``confirmed`` or ``changed`` by an organiser.
     review_state: Mapped[str] = mapped_column(String(10), default="machine", index=True)
-    reviewed_levels: Mapped[list[str] | None] = mapped_column(JSON)
+    reviewed_levels: Mapped[list[str] | None] = mapped_column(LEVEL_LIST)
     reviewed_groups: Mapped[list[str] | None] = mapped_column(JSON)
     reviewed_areas: Mapped[list[str] | None] = mapped_column(JSON)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisers.id"))
@@ -146,3 +151,23 @@ class ResponseTag(Base):
         self.reviewed_areas = sorted(areas)
         self.reviewed_by_id = organiser_id
         self.reviewed_at = utcnow()
+
+
+# The console (migration 0009). The levels matrix joins each answer's tag row for its state and
+# levels, and the review queue's count for its state and certainty: all read from this index,
+# not from the wide rows with their scores, evidence and per-field tags.
+Index(
+    "ix_response_tags_console",
+    ResponseTag.response_id,
+    ResponseTag.review_state,
+    ResponseTag.certainty,
+    ResponseTag.machine_levels,
+    ResponseTag.reviewed_levels,
+)
+#: The review queue walks the unreviewed tags least certain first, a page at a time.
+Index(
+    "ix_response_tags_queue",
+    ResponseTag.review_state,
+    ResponseTag.certainty,
+    ResponseTag.response_id,
+)
