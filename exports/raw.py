@@ -10,7 +10,7 @@ respondent's consent columns beside them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,9 +143,14 @@ def _styles() -> Sequence[str]:
     return ["text" if name in _TEXT_COLUMNS else "plain" for name in HEADERS]
 
 
-def build_raw(db: Session, event: Event, path: str | Path) -> Path:
-    """Write the raw workbook of ``event`` to ``path`` atomically and return the path."""
-    book = Book(db, event, "en")
+def build_raw(
+    db: Session, event: Event, path: str | Path, *, pace: Callable[[], None] | None = None
+) -> Path:
+    """Write the raw workbook of ``event`` to ``path`` atomically and return the path.
+
+    ``pace``, if given, is called after every row (a background build reports progress in it).
+    """
+    book = Book(db, event, "en", pace)
     widths = [40 if name in _TEXT_COLUMNS else 14 for name in HEADERS]
     sheet = Sheet(book, "Responses", widths, f"B{TITLE_ROWS + 2}")
     sheet.table("Responses", HEADERS, raw_rows(db, event), _styles())

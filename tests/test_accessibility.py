@@ -41,6 +41,8 @@ NOT_PAGES = {
     "admin.download_nightly",
     "admin.download_raw",
     "admin.download_filtered",
+    "admin.download_prepared",
+    "admin.downloads_status",
     "admin.live_session_json",
     "admin.live_theme_json",
     "admin.overview_live",
@@ -88,6 +90,7 @@ def page_plan(values: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
         "admin.paper_input": [(f"{console}/paper/input", "")],
         "admin.print_material": [(f"{console}/print", "")],
         "admin.briefing_page": [(f"{console}/briefing", "")],
+        "admin.downloads": [(f"{console}/downloads", "")],
         "admin.review_import": [(f"{console}/review/import", "")],
         "admin.codebook": [("/admin/codebook", "")],
         "admin.codebook_preview": [

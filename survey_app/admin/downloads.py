@@ -3,6 +3,11 @@
 A download never runs the tagger: it builds from the tags as they stand, and the workbook
 says how many answers are not tagged yet and when the last run for the event finished.
 Tagging is the nightly job's, or *Tag now*'s, which starts that job in the background.
+
+A small event's workbook is built in the request. A large one's (more answers than
+:data:`BACKGROUND_FROM`) would outlast the server's timeout, so no request builds it: the
+downloads page starts ``flask export`` in the background (:mod:`survey_app.prepared`), shows
+its progress, then offers the file.
 """
 
 from __future__ import annotations
@@ -12,22 +17,78 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Response, abort, current_app, request, send_file
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from wtforms import HiddenField
+from wtforms.validators import AnyOf
 
 from exports import build_summary
 from exports.raw import build_raw
 from survey_db.models import Event
+from survey_db.models import Response as Answer
 
+from ..background import start_command
 from ..db import get_session
+from ..forms import AppForm
+from ..prepared import MAX_WORKING, WANTED, Folder, Wanted, write_progress
 from ..texts import gettext as _
 from . import bp
 from .access import event_or_404, organiser
 from .audit import record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Answers (of any status) above which an event's workbooks are built in the background:
+#: 5,000 take about 5 s on a quiet 2-core machine, 100,000 over 60 s (bench/RESULTS.md).
+#: ``DOWNLOAD_BACKGROUND_FROM`` in the app's config overrides it.
+BACKGROUND_FROM = 5_000
+#: Seconds between two looks of the downloads page's script at a build.
+PROGRESS_EVERY = 5
+#: Where the builds started from the console write their output.
+LOG_NAME = "downloads.log"
+
+
+class PrepareForm(AppForm):
+    """The *Prepare* button of one workbook."""
+
+    workbook = HiddenField(validators=[AnyOf(list(WANTED))])
+
+
+def in_background(db: Session, event: Event) -> bool:
+    """Whether ``event`` is too large for its workbooks to be built in a request."""
+    limit = current_app.config.get("DOWNLOAD_BACKGROUND_FROM", BACKGROUND_FROM)
+    answers = db.scalar(select(func.count()).where(Answer.event_id == event.id)) or 0
+    return answers > limit
+
+
+def _folder(event: Event) -> Folder:
+    return Folder(current_app.instance_path, organiser().id, event.slug)
+
+
+def _prepare_instead(event: Event, wanted: Wanted) -> ResponseReturnValue:
+    """Send the organiser to the downloads page, where a large event's workbook is prepared."""
+    flash(
+        _(
+            "This event has too many answers to build its workbook while you wait: "
+            "prepare it here, and download it when it is ready."
+        ),
+        "success",
+    )
+    return redirect(url_for(".downloads", slug=event.slug, _anchor=f"workbook-{wanted.key}"))
 
 
 def audit_download(db: Session, event: Event, workbook: str, **detail: object) -> None:
@@ -65,6 +126,8 @@ def download_summary(slug: str) -> ResponseReturnValue:
     lang = "zh" if request.args.get("language") == "zh" else "en"
     include_demo = request.args.get("demo") == "yes"
     db = get_session()
+    if in_background(db, event):
+        return _prepare_instead(event, Wanted("summary", lang, include_demo))
     response = send_built(
         lambda path: build_summary(
             db,
@@ -111,6 +174,102 @@ def download_raw(slug: str) -> ResponseReturnValue:
     """Send every response of this event, raw, as a workbook (tags as they stand)."""
     event = event_or_404(slug)
     db = get_session()
+    if in_background(db, event):
+        return _prepare_instead(event, Wanted("raw"))
     response = send_built(lambda path: build_raw(db, event, path), f"{slug}-responses.xlsx")
     audit_download(db, event, "raw")
+    return response
+
+
+def downloads_context(event: Event) -> dict[str, object]:
+    """What the downloads page shows: each workbook's build, and its *Prepare* button."""
+    folder = _folder(event)
+    return {
+        "builds": [folder.build(wanted) for wanted in WANTED.values()],
+        "form": PrepareForm(),
+        "progress_every": PROGRESS_EVERY,
+        "answers": get_session().scalar(select(func.count()).where(Answer.event_id == event.id)),
+    }
+
+
+@bp.get("/e/<slug>/downloads")
+@login_required
+def downloads(slug: str) -> ResponseReturnValue:
+    """Show the event's workbooks prepared in the background, and how far their builds are."""
+    event = event_or_404(slug)
+    return render_template("admin/downloads.html", event=event, **downloads_context(event))
+
+
+@bp.get("/e/<slug>/downloads/status")
+@login_required
+def downloads_status(slug: str) -> ResponseReturnValue:
+    """Give the builds as HTML in JSON, for the page's script to follow them."""
+    event = event_or_404(slug)
+    html = render_template("admin/_downloads_status.html", event=event, **downloads_context(event))
+    response = jsonify(html=html)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def start_build(app: Flask, folder: Folder, event: Event, wanted: Wanted) -> int:
+    """Start ``flask export`` for ``wanted`` in the background; give its process id."""
+    folder.path.mkdir(parents=True, exist_ok=True)
+    progress = folder.progress_file(wanted)
+    write_progress(progress, rows=0, expected=0, done=False)
+    arguments = ["export", event.slug, "--output", str(folder.file(wanted))]
+    arguments += [*wanted.export_arguments(), "--for-organiser", str(organiser().id)]
+    arguments += ["--progress", str(progress)]
+    pid = start_command(app, arguments, Path(app.instance_path) / LOG_NAME)
+    folder.pid_file(wanted).write_text(str(pid), "ascii")
+    return pid
+
+
+@bp.post("/e/<slug>/downloads")
+@login_required
+def prepare_download(slug: str) -> ResponseReturnValue:
+    """Start building one workbook in the background; the page shows its progress."""
+    event = event_or_404(slug)
+    form = PrepareForm()
+    back = url_for(".downloads", slug=slug)
+    if not form.validate_on_submit():
+        flash(_("The button had expired: please press it again."), "error")
+        return redirect(back)
+    wanted = WANTED[form.workbook.data]
+    folder = _folder(event)
+    if folder.working(wanted):
+        flash(_("This workbook is being prepared already: its progress shows below."), "error")
+        return redirect(back)
+    if folder.working_anywhere() >= MAX_WORKING:
+        flash(_("Other workbooks are being prepared: please try again in a minute."), "error")
+        return redirect(back)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    pid = start_build(app, folder, event, wanted)
+    db = get_session()
+    record(
+        db, "download_prepare", organiser=organiser(), event=event, pid=pid, **wanted.audit_detail()
+    )
+    db.commit()
+    flash(_("The workbook is being prepared. Its progress shows below."), "success")
+    return redirect(back)
+
+
+@bp.get("/e/<slug>/prepared.xlsx")
+@login_required
+def download_prepared(slug: str) -> ResponseReturnValue:
+    """Send a workbook prepared in the background (``?workbook=KEY``), if it is ready."""
+    event = event_or_404(slug)
+    wanted = WANTED.get(request.args.get("workbook", ""))
+    build = _folder(event).build(wanted) if wanted is not None else None
+    if build is None or build.ready_at is None:
+        flash(_("That workbook is not ready: prepare it below."), "error")
+        return redirect(url_for(".downloads", slug=slug))
+    response = send_file(
+        _folder(event).file(build.wanted),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=build.wanted.download_name(slug),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    detail = {**build.wanted.audit_detail(), "prepared_at": build.ready_at.isoformat()}
+    audit_download(get_session(), event, detail.pop("workbook"), **detail)
     return response

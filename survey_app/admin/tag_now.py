@@ -8,10 +8,6 @@ time; the pages follow the run through its log row (``pipeline_runs``).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -23,6 +19,7 @@ from sqlalchemy.orm import Session
 from pipeline.lock import PipelineLocked, pipeline_lock
 from survey_db.models import Event, PipelineRun
 
+from ..background import command_alive, start_command
 from ..db import get_engine, get_session
 from ..forms import AppForm
 from ..texts import gettext as _
@@ -53,19 +50,9 @@ def latest_run(db: Session, event: Event) -> PipelineRun | None:
     )
 
 
-def _started_process_alive(instance: Path) -> bool:
-    """Whether the process the last *Tag now* started still runs (it may not hold the lock yet)."""
-    try:
-        pid = int((instance / PID_NAME).read_text("ascii"))
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return False
-    return b"pipeline" in command and b"run" in command
-
-
 def job_working(app: Flask) -> bool:
     """Whether a run of the job works now: it holds the lock, or was just started."""
-    if _started_process_alive(Path(app.instance_path)):
+    if command_alive(Path(app.instance_path, PID_NAME), b"pipeline", b"run"):
         return True
     try:
         with pipeline_lock(get_engine()):
@@ -74,38 +61,13 @@ def job_working(app: Flask) -> bool:
         return True
 
 
-def job_environment(app: Flask) -> dict[str, str]:
-    """The app's environment for the job, with the database and folders this app uses."""
-    env = dict(os.environ)
-    env.update(
-        SURVEY_DATABASE_URL=app.config["DATABASE_URL"],
-        SURVEY_EXPORT_DIR=str(app.config["EXPORT_DIR"]),
-        SURVEY_PIPELINE_NICE=str(app.config["PIPELINE_NICE"]),
-    )
-    if app.config.get("SECRET_KEY"):
-        env["SURVEY_SECRET_KEY"] = app.config["SECRET_KEY"]
-    return env
-
-
 def start_job(app: Flask, slug: str) -> int:
     """Start ``pipeline run --event SLUG`` in the background; give its process id."""
     instance = Path(app.instance_path)
-    command = [sys.executable, "-m", "flask", "--app", "survey_app", "pipeline", "run"]
-    command += ["--event", slug, "--trigger", "console"]
-    with open(instance / LOG_NAME, "ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - a fixed command; the slug is an argument
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=job_environment(app),
-            cwd=instance,
-            start_new_session=True,
-        )
-    (instance / PID_NAME).write_text(str(process.pid), "ascii")
-    # Reap the process when it ends, so it leaves no zombie behind in this worker.
-    threading.Thread(target=process.wait, daemon=True).start()
-    return process.pid
+    arguments = ["pipeline", "run", "--event", slug, "--trigger", "console"]
+    pid = start_command(app, arguments, instance / LOG_NAME)
+    (instance / PID_NAME).write_text(str(pid), "ascii")
+    return pid
 
 
 @bp.post("/e/<slug>/tag-now")

@@ -1,19 +1,40 @@
-"""``flask --app survey_app export SLUG --output FILE.xlsx``: the summary workbook, by hand."""
+"""``flask --app survey_app export SLUG --output FILE.xlsx``: a workbook of one event.
+
+By hand, or started by the console for a large event's download (``--for-organiser``,
+``--progress``): the build then runs in its own process and the page follows its progress.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from exports import build_summary
+from exports.raw import build_raw
 from survey_db.engine import session_factory
-from survey_db.models import Event
+from survey_db.models import Event, Organiser, Response
 
 from ..db import get_engine
+from ..prepared import PROGRESS_ROWS, write_progress
+
+
+def progress_writer(path: Path, expected: int) -> Callable[[], None]:
+    """A ``pace`` callback that writes the rows written so far to ``path`` now and then."""
+    written = 0
+
+    def pace() -> None:
+        nonlocal written
+        written += 1
+        if written % PROGRESS_ROWS == 0:
+            write_progress(path, rows=written, expected=expected, done=False)
+
+    write_progress(path, rows=0, expected=expected, done=False)
+    return pace
 
 
 @click.command("export")
@@ -31,21 +52,58 @@ from ..db import get_engine
     is_flag=True,
     help="Count demo answers in every figure (every sheet's title then says so).",
 )
+@click.option("--raw", is_flag=True, help="Every response of the event, raw, instead.")
+@click.option(
+    "--for-organiser",
+    type=int,
+    help="Organiser id: the Series sheet compares only the events they may see.",
+)
+@click.option(
+    "--progress",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the rows written so far to this JSON file as the build goes.",
+)
 @with_appcontext
-def export_command(slug: str, output: Path, lang: str, include_demo: bool) -> None:
+def export_command(
+    slug: str,
+    output: Path,
+    lang: str,
+    include_demo: bool,
+    raw: bool,
+    for_organiser: int | None,
+    progress: Path | None,
+) -> None:
     """Write the briefing workbook of the event SLUG (demo answers left out unless asked)."""
     # A reading session: a long export must not hold SQLite's write lock.
     with session_factory(get_engine())() as db:
         event = db.scalar(select(Event).where(Event.slug == slug))
         if event is None:
             raise click.ClickException(f"no event '{slug}'")
-        path = build_summary(
-            db,
-            event,
-            output,
-            lang=lang,
-            include_demo=include_demo,
-            base_url=current_app.config.get("PUBLIC_BASE_URL", ""),
-        )
-    demo = " with demo answers" if include_demo else ""
-    click.echo(f"Wrote the summary of '{slug}'{demo} to {path}.")
+        visible = None
+        if for_organiser is not None:
+            reader = db.get(Organiser, for_organiser)
+            if reader is None or not reader.can_see(event):
+                raise click.ClickException(f"organiser {for_organiser} may not see '{slug}'")
+            visible = reader.visible_event_ids()
+        pace = None
+        if progress is not None:
+            answers = select(func.count()).where(Response.event_id == event.id)
+            pace = progress_writer(progress, db.scalar(answers) or 0)
+        if raw:
+            path = build_raw(db, event, output, pace=pace)
+        else:
+            path = build_summary(
+                db,
+                event,
+                output,
+                lang=lang,
+                pace=pace,
+                visible_event_ids=visible,
+                include_demo=include_demo,
+                base_url=current_app.config.get("PUBLIC_BASE_URL", ""),
+            )
+    if progress is not None:
+        write_progress(progress, rows=0, expected=0, done=True)
+    what = "raw responses" if raw else "summary"
+    demo = " with demo answers" if include_demo and not raw else ""
+    click.echo(f"Wrote the {what} of '{slug}'{demo} to {path}.")

@@ -1,0 +1,156 @@
+"""Workbooks prepared in the background: which one, where it lives, how far its build is.
+
+A large event's workbook takes longer to build than a request may last (openpyxl writes about
+40 cells per answer, 100,000 answers in over a minute), so the console starts ``flask export``
+in the background (:mod:`survey_app.background`) and offers the file when it is written. Each
+organiser has a folder of their own per event: the summary's Series sheet compares only the
+events its reader may see, and nobody is sent a file built for someone else. The build writes
+its progress beside the file; a file is kept :data:`KEEP` and then removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .background import command_alive
+
+#: How long a prepared workbook is kept (it holds attendees' answers, and goes stale).
+KEEP_SECONDS = 24 * 3600
+#: Builds working at once, across all organisers: each takes most of a core.
+MAX_WORKING = 2
+#: Rows between two progress writes of a build.
+PROGRESS_ROWS = 2_000
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One workbook a download asks for: the summary (in a language, with or without demo
+    answers) or the raw responses."""
+
+    workbook: str
+    lang: str = "en"
+    demo: bool = False
+
+    @property
+    def key(self) -> str:
+        """The workbook's name in the organiser's folder and in the page's form."""
+        if self.workbook == "raw":
+            return "raw"
+        return "summary" + ("-zh" if self.lang == "zh" else "") + ("-demo" if self.demo else "")
+
+    def download_name(self, slug: str) -> str:
+        """The file name the browser saves (the same as an immediate download's)."""
+        if self.workbook == "raw":
+            return f"{slug}-responses.xlsx"
+        return f"{slug}-summary{'-with-demo' if self.demo else ''}.xlsx"
+
+    def audit_detail(self) -> dict[str, Any]:
+        """What the audit log notes of this download (as for an immediate one)."""
+        if self.workbook == "raw":
+            return {"workbook": "raw"}
+        return {"workbook": "summary", "lang": self.lang, "demo": self.demo}
+
+    def export_arguments(self) -> list[str]:
+        """``flask export`` options that build this workbook."""
+        if self.workbook == "raw":
+            return ["--raw"]
+        return ["--lang", self.lang, *(["--include-demo"] if self.demo else [])]
+
+
+#: Every workbook a download may ask for, by key; the page lists them in this order.
+WANTED = {
+    wanted.key: wanted
+    for wanted in (
+        Wanted("summary"),
+        Wanted("summary", "zh"),
+        Wanted("summary", demo=True),
+        Wanted("summary", "zh", demo=True),
+        Wanted("raw"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Build:
+    """Where a workbook's build stands: ``working``, ``failed`` or ``done`` (or ``none``),
+    the rows written of about ``expected``, and the file if one is ready."""
+
+    wanted: Wanted
+    state: str
+    rows: int = 0
+    expected: int = 0
+    ready_at: datetime | None = None
+
+    @property
+    def percent(self) -> int:
+        """How far the build is, capped below 100 until it has finished."""
+        return min(99, 100 * self.rows // self.expected) if self.expected else 0
+
+
+def write_progress(path: Path, **figures: Any) -> None:
+    """Replace the progress file at once (a reader never sees half of it)."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(figures), "utf-8")
+    os.replace(temporary, path)
+
+
+def _read_progress(path: Path) -> dict[str, Any]:
+    try:
+        found = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+class Folder:
+    """One organiser's prepared workbooks of one event."""
+
+    def __init__(self, instance: str | Path, organiser_id: int, slug: str) -> None:
+        self.root = Path(instance) / "downloads"
+        self.path = self.root / str(organiser_id) / slug
+
+    def file(self, wanted: Wanted) -> Path:
+        return self.path / f"{wanted.key}.xlsx"
+
+    def pid_file(self, wanted: Wanted) -> Path:
+        return self.path / f"{wanted.key}.pid"
+
+    def progress_file(self, wanted: Wanted) -> Path:
+        return self.path / f"{wanted.key}.json"
+
+    def working(self, wanted: Wanted) -> bool:
+        """Whether a build of ``wanted`` runs now."""
+        return command_alive(self.pid_file(wanted), b"export", bytes(self.file(wanted)))
+
+    def working_anywhere(self) -> int:
+        """Builds running now, for every organiser and event."""
+        found = 0
+        for pid_file in self.root.glob("*/*/*.pid"):
+            output = pid_file.with_suffix(".xlsx")
+            found += command_alive(pid_file, b"export", bytes(output))
+        return found
+
+    def build(self, wanted: Wanted) -> Build:
+        """Where the build of ``wanted`` stands; a file older than :data:`KEEP_SECONDS` goes."""
+        file = self.file(wanted)
+        progress = _read_progress(self.progress_file(wanted))
+        rows, expected = int(progress.get("rows", 0)), int(progress.get("expected", 0))
+        if self.working(wanted):
+            return Build(wanted, "working", rows, expected)
+        try:
+            written = file.stat().st_mtime
+        except OSError:
+            written = None
+        if written is not None and time.time() - written > KEEP_SECONDS:
+            file.unlink(missing_ok=True)
+            written = None
+        ready_at = datetime.fromtimestamp(written, UTC) if written is not None else None
+        if self.pid_file(wanted).exists() and not progress.get("done"):
+            return Build(wanted, "failed", rows, expected, ready_at)
+        return Build(wanted, "done" if ready_at else "none", rows, expected, ready_at)
