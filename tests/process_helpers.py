@@ -16,6 +16,10 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
+from sqlalchemy import Engine
+
+from pipeline.lock import PipelineLocked, pipeline_lock
+
 #: How long the job runs between two looks: far shorter than any run the tests catch.
 BURST_S = 0.01
 
@@ -70,7 +74,7 @@ def stop_when(
         children = stop_group(process.pid)
         if ready(children):
             return children
-        assert process.poll() is None, "the run ended before it could be caught"
+        assert process.poll() is None, f"the run ended ({process.returncode}) before it was caught"
         assert time.monotonic() < deadline, "the run never got that far"
         os.killpg(process.pid, signal.SIGCONT)
         time.sleep(BURST_S)
@@ -82,3 +86,15 @@ def kill_stopped(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> No
     process.wait()
     with suppress(ProcessLookupError):  # no group left when it had no children
         os.killpg(process.pid, signal.SIGCONT)
+
+
+def wait_until_lock_is_free(engine: Engine, timeout: float = 15.0) -> None:
+    """Wait for a killed run's lock to go: PostgreSQL ends the dead session a moment later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with pipeline_lock(engine):
+                return
+        except PipelineLocked:
+            assert time.monotonic() < deadline, "the killed run's lock was never released"
+            time.sleep(0.05)

@@ -13,7 +13,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from pipeline.lock import PipelineLocked, pipeline_lock
 from survey_db.models import Event
 
 from .pipeline_helpers import (
@@ -24,6 +23,7 @@ from .pipeline_helpers import (
     tag_count,
     tags_by_response,
 )
+from .process_helpers import wait_until_lock_is_free
 from .test_pipeline_cli import _env
 
 #: Kill points, drawn once with a fixed seed so a failure can be replayed: the number of
@@ -32,17 +32,6 @@ KILL_POINTS = [(0, 0.0)] + [
     (random.Random(seed).choice(range(10, 140, 10)), random.Random(seed).random() * 0.3)
     for seed in (11, 23, 42)
 ]
-
-
-def wait_until_lock_is_free(app: Flask, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with pipeline_lock(engine_of(app)):
-                return
-        except PipelineLocked:
-            assert time.monotonic() < deadline, "the killed run's lock was never released"
-            time.sleep(0.05)
 
 
 @pytest.mark.slow
@@ -69,7 +58,7 @@ def test_killed_anywhere_then_rerun(
     process.wait()
     committed = tag_count(app)
     assert committed % 10 == 0 or committed == total
-    wait_until_lock_is_free(app)  # PostgreSQL ends the dead session a moment later
+    wait_until_lock_is_free(engine_of(app))  # PostgreSQL ends the dead session a moment later
 
     result = runner.invoke(args=["pipeline", "run", "--batch-size", "10"])
     assert result.exit_code == 0, result.output

@@ -7,8 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from sqlalchemy import select
 
 import pipeline.runner
 import pipeline.tag_rows
-from pipeline.lock import PipelineLocked, pipeline_lock
+from pipeline.lock import pipeline_lock
 from pipeline.priority import AUTOGROUP
 from survey_app.cli.pipeline import EXIT_LOCKED
 from survey_db.engine import session_factory
@@ -27,7 +25,7 @@ from survey_db.models import Event, PipelineRun, Response, utcnow
 
 from .admin_helpers import OTHER_SLUG, add_event, add_response
 from .pipeline_helpers import add_responses, engine_of, runs, tag_count, tags_by_response
-from .process_helpers import kill_stopped, stop_when
+from .process_helpers import kill_stopped, stop_when, wait_until_lock_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,14 +38,6 @@ def _env(app: Flask) -> dict[str, str]:
         "SURVEY_SECRET_KEY": "test-secret-key",
         "PYTHONPATH": str(ROOT),
     }
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.01)
 
 
 def test_run_prints_a_summary(runner: FlaskCliRunner, app: Flask, event: Event) -> None:
@@ -138,14 +128,7 @@ def test_a_killed_lock_holder_leaves_the_lock_free(
         process.wait()
         process.stdout.close()
 
-    def lock_is_free() -> bool:  # PostgreSQL ends the dead session a moment later
-        try:
-            with pipeline_lock(engine_of(app)):
-                return True
-        except PipelineLocked:
-            return False
-
-    _wait_for(lock_is_free, timeout=10)
+    wait_until_lock_is_free(engine_of(app))
     result = runner.invoke(args=["pipeline", "run"])
     assert result.exit_code == 0, result.output
     assert tag_count(app) == 5
@@ -176,6 +159,7 @@ def test_a_run_killed_halfway_keeps_its_batches(
     (killed,) = runs(app)
     assert killed.status == "running"
 
+    wait_until_lock_is_free(engine_of(app))
     result = runner.invoke(args=["pipeline", "run"])
 
     assert result.exit_code == 0, result.output

@@ -35,7 +35,7 @@ from .pipeline_helpers import (
     tag_count,
     tags_by_response,
 )
-from .process_helpers import kill_stopped, process_state, stop_when
+from .process_helpers import kill_stopped, process_state, stop_when, wait_until_lock_is_free
 from .test_pipeline_cli import _env
 
 ECONOMIC = "Many gig workers lost their income when orders collapsed."
@@ -554,6 +554,7 @@ def test_killed_job_leaves_no_worker_behind(
         assert time.monotonic() < deadline, f"workers still running: {children}"
         time.sleep(0.05)
 
+    wait_until_lock_is_free(engine_of(app))
     rerun = run_pipeline(engine_of(app), batch_size=10, workers=workers)
     assert rerun.status == "succeeded"
     assert tag_count(app) == response_count(app) == 150
