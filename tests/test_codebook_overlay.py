@@ -3,13 +3,15 @@ term is added, revisions, removal with history, the audit log and bad terms refu
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
-from pipeline import TAGGER_VERSION
-from survey_app.admin.overlay import tagger_for
+from pipeline import TAGGER_VERSION, Addition
+from survey_app.admin.overlay import stored_preview, tagger_for
 from survey_app.db import get_session
 from survey_db.models import AuditEntry, CodebookAddition, Event, ResponseTag
 
@@ -274,3 +276,25 @@ def test_a_removed_level_gives_a_shield_previewed_added_listed_and_removed(
     assert audit(app)[-1][0] == "codebook_remove" and audit(app)[-1][1]["kind"] == "shield"
     with app.app_context():
         assert tagger_for(get_session()).tag(DRILLS[0]).levels == {"containment"}
+
+
+def test_preview_changes_nothing_and_stores_what_the_console_reads(
+    app: Flask, runner: FlaskCliRunner, event: Event, tmp_path: Path
+):
+    add_response(app, FIRST_SLUG, text=STALL, tags=reviewed([], ["economic_crisis"]))
+    path = tmp_path / "previews" / "one.json"
+    args = ["codebook", "preview", "--store", str(path), "--", "economic_crisis", "en", "stall-out"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "1 answer(s) would gain level economic_crisis; of the reviewed ones, 1 agree" in (
+        result.output
+    )
+    assert overlay_rows(app) == [] and not [a for a, _ in audit(app) if a == "codebook_add"]
+    stored = stored_preview(path, 0)
+    assert stored is not None and stored.addition == Addition("economic_crisis", "en", "stall-out")
+    assert (stored.changed, stored.agree, stored.disagree) == (1, 1, 0)
+    assert stored_preview(path, 1) is None  # another revision of the overlay: not this one
+    path.write_text("{not json", "utf-8")
+    assert stored_preview(path, 0) is None
+    bad = runner.invoke(args=["codebook", "preview", "virus", "en", "?!"])
+    assert bad.exit_code == 1 and "at least one letter" in bad.output

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+import survey_app.admin.codebook_views as codebook_views
 from survey_app.db import get_session
 from survey_db.models import AuditEntry, CodebookAddition, Event
 
@@ -25,6 +29,31 @@ def reviewed(machine: list[str], person: list[str]) -> dict:
         "reviewed_groups": [],
         "reviewed_areas": [],
     }
+
+
+@pytest.fixture
+def in_process(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The preview the page starts in the background, run here instead (as the command
+    would, through the CLI) once the page has answered; the commands started."""
+    started: list[list[str]] = []
+
+    def start(_app: Flask, arguments: list[str], log: Path) -> int:
+        started.append(list(arguments))
+        return 0
+
+    monkeypatch.setattr(codebook_views, "start_command", start)
+    return started
+
+
+def previewed(app: Flask, client: FlaskClient, started: list[list[str]], link: str, **query):
+    """Ask for a preview: the page says it is being worked out; then work it out as the
+    background command would, and ask again."""
+    waiting = client.get(link, query_string=query or None)
+    assert waiting.status_code == 200, waiting.get_data(as_text=True)
+    assert 'id="preview-working"' in waiting.get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=started[-1])
+    assert result.exit_code == 0, result.output
+    return client.get(link, query_string=query or None)
 
 
 def admin(app: Flask) -> FlaskClient:
@@ -60,7 +89,9 @@ def test_only_admins_see_the_codebook_pages(app: Flask, organiser_client: FlaskC
     assert response.status_code == 404 and rows(app) == []
 
 
-def test_a_suggestion_is_previewed_added_and_removed(app: Flask, event: Event):
+def test_a_suggestion_is_previewed_added_and_removed(
+    app: Flask, event: Event, in_process: list[list[str]]
+):
     for text in (
         STALL,
         "Another stall-out closed three more stalls.",
@@ -79,10 +110,11 @@ def test_a_suggestion_is_previewed_added_and_removed(app: Flask, event: Event):
         .group(1)
         .replace("&amp;", "&")
     )
-    preview = client.get(link)
+    preview = previewed(app, client, in_process, link)
     assert preview.status_code == 200
     html = preview.get_data(as_text=True)
     assert "4 answers would gain the level" in html
+    assert 'id="preview-working"' not in html
     assert "of the reviewed ones, 3 agree and 1 do not." in html
     assert rows(app) == []  # the preview changes nothing
     form = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
@@ -105,7 +137,9 @@ def test_a_suggestion_is_previewed_added_and_removed(app: Flask, event: Event):
     assert client.post("/admin/codebook/999/remove", data={"csrf_token": token}).status_code == 404
 
 
-def test_malformed_and_too_broad_terms_get_a_clear_message(app: Flask, event: Event):
+def test_malformed_and_too_broad_terms_get_a_clear_message(
+    app: Flask, event: Event, in_process: list[list[str]]
+):
     client = admin(app)
     for term, message in (
         ("", "Please type a term."),
@@ -123,8 +157,8 @@ def test_malformed_and_too_broad_terms_get_a_clear_message(app: Flask, event: Ev
     assert bad_level.status_code == 400
     for number in range(20):
         add_response(app, FIRST_SLUG, text=f"The session number {number} was fine.")
-    broad = client.get(
-        "/admin/codebook/preview", query_string={"level": "virus", "language": "en", "term": "the"}
+    broad = previewed(
+        app, client, in_process, "/admin/codebook/preview", level="virus", language="en", term="the"
     )
     html = broad.get_data(as_text=True)
     assert 'id="preview-refused"' in html and "Add to the codebook" not in html
@@ -143,7 +177,9 @@ def test_malformed_and_too_broad_terms_get_a_clear_message(app: Flask, event: Ev
     assert "would tag nearly everything" in client.get("/admin/codebook").get_data(as_text=True)
 
 
-def test_a_shield_from_removed_levels_is_previewed_added_and_removed(app: Flask, event: Event):
+def test_a_shield_from_removed_levels_is_previewed_added_and_removed(
+    app: Flask, event: Event, in_process: list[list[str]]
+):
     for text in (
         "We ran a lockdown drill at the school.",
         "The lockdown drill went well.",
@@ -168,7 +204,9 @@ def test_a_shield_from_removed_levels_is_previewed_added_and_removed(app: Flask,
         .replace("&amp;", "&")
     )
     assert "lockdown+drill" in link or "lockdown%20drill" in link
-    html = client.get(link).get_data(as_text=True)
+    html = previewed(app, client, in_process, link).get_data(as_text=True)
+    assert in_process[-1][-3:] == ["containment", "en", "lockdown drill"]
+    assert "--shield" in in_process[-1]
     assert "4 answers would lose the level" in html
     assert "of the reviewed ones, 3 agree and 1 do not." in html
     assert rows(app) == []
@@ -198,3 +236,50 @@ def test_a_shield_from_removed_levels_is_previewed_added_and_removed(app: Flask,
     token = csrf_token(client, "/admin/codebook")
     removed = client.post(f"/admin/codebook/{addition_id}/remove", data={"csrf_token": token})
     assert removed.status_code == 302 and rows(app) == [("lockdown drill", 1, 2)]
+
+
+def test_an_addition_without_its_preview_is_refused(
+    app: Flask, event: Event, in_process: list[list[str]]
+):
+    client = admin(app)
+    query = {"level": "virus", "language": "en", "term": "long haulers", "source": "typed"}
+    token = csrf_token(client, "/admin/codebook")
+    early = client.post("/admin/codebook/add", data={"csrf_token": token, **query})
+    assert early.status_code == 302 and rows(app) == []
+    assert "preview is not ready" in client.get("/admin/codebook").get_data(as_text=True)
+    html = previewed(app, client, in_process, "/admin/codebook/preview", **query)
+    form = dict(
+        re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html.get_data(as_text=True))
+    )
+    # another admin changes the overlay meanwhile: the preview no longer holds
+    with app.app_context():
+        db = get_session()
+        db.add(CodebookAddition(level="stimulus", language="en", term="furlough pay", added_in=1))
+        db.commit()
+    stale = client.post("/admin/codebook/add", data=form)
+    assert stale.status_code == 302 and [row[0] for row in rows(app)] == ["furlough pay"]
+
+
+def test_the_page_starts_the_preview_in_the_background_and_shows_it_when_ready(
+    app: Flask, event: Event
+):
+    add_response(app, FIRST_SLUG, text=STALL)
+    client = admin(app)
+    link = "/admin/codebook/preview?level=economic_crisis&language=en&term=stall-out"
+    started = time.monotonic()
+    first = client.get(link)
+    took = time.monotonic() - started
+    assert first.status_code == 200 and 'id="preview-working"' in first.get_data(as_text=True)
+    assert 'data-live-url="/admin/codebook/preview?' in first.get_data(as_text=True)
+    deadline = time.monotonic() + 180
+    html = ""
+    while time.monotonic() < deadline:
+        answer = client.get(link, headers={"Accept": "application/json"})
+        assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+        html = answer.get_json()["html"]
+        if 'id="preview-gain"' in html:
+            break
+        time.sleep(1)
+    assert "1 answer would gain the level" in html, html
+    assert 'id="preview-area"' in html and rows(app) == []
+    print(f"first request {took:.3f} s")

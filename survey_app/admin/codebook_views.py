@@ -1,18 +1,36 @@
-"""The codebook overlay in the console (admins): suggestions, a preview, add and remove."""
+"""The codebook overlay in the console (admins): suggestions, a preview, add and remove.
+
+A preview tags every answer holding the term with the overlay and without it (seconds, and
+more for a Chinese term, whose tagger loads its word list anew): the page starts it in the
+background (``flask codebook preview ... --store FOLDER``) and shows it once it is written.
+"""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired
 
+from pipeline import Addition
 from survey_db.models import CodebookAddition, Event
 from survey_db.models.overlay import KINDS, SOURCES, active_additions, overlay_revision
 from survey_db.models.vocabulary import LANGUAGES, LEVELS
 
 from .. import labels
+from ..background import command_alive, start_command
 from ..db import get_session
 from ..forms import AppForm
 from ..texts import gettext as _
@@ -22,16 +40,22 @@ from .access import admin_required, organiser
 from .overlay import (
     MAX_TERM,
     OverlayRefused,
+    Preview,
     add_term,
     parse_addition,
-    preview,
+    preview_file,
     remove_term,
+    stored_preview,
     suggestions,
 )
 from .review_forms import LANGUAGE_NAMES
 
 #: Suggestions shown on the page (all are ranked; the best come first).
 SHOWN = 100
+#: The export folder's subfolder where previews worked out in the background are kept.
+PREVIEWS = "codebook-previews"
+#: Seconds between two looks of the page's script for a preview being worked out.
+PREVIEW_EVERY = 5
 #: What a term does, as the forms offer it.
 KIND_CHOICES = labels.choices(
     {
@@ -112,24 +136,53 @@ def codebook() -> ResponseReturnValue:
     )
 
 
+def _stored(addition: Addition, event: Event | None) -> tuple[Preview | None, Path]:
+    """The preview of ``addition`` worked out at the overlay's revision, and its file."""
+    revision = overlay_revision(get_session())
+    folder = Path(current_app.config["EXPORT_DIR"], PREVIEWS)
+    path = preview_file(folder, addition, event, revision)
+    return stored_preview(path, revision), path
+
+
+def _start_preview(addition: Addition, event: Event | None, path: Path) -> None:
+    """Work the preview out in the background, unless it is being worked out already."""
+    pid_file = path.with_suffix(".pid")
+    if command_alive(pid_file, b"codebook", b"preview"):
+        return
+    arguments = ["codebook", "preview", "--store", str(path)]
+    arguments += ["--shield"] if addition.kind == "shield" else []
+    arguments += ["--weak"] if addition.weak else []
+    arguments += ["--event", event.slug] if event is not None else []
+    arguments += ["--", addition.level, addition.language, addition.term]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    pid = start_command(app, arguments, path.parent / "previews.log")
+    pid_file.write_text(str(pid), "ascii")
+
+
 @bp.get("/codebook/preview")
 @admin_required
 def codebook_preview() -> ResponseReturnValue:
-    """Show what adding a term would change before it is added."""
-    db = get_session()
+    """Show what adding a term would change before it is added (worked out in the
+    background on the first visit; the page shows it when it is ready)."""
     form = TermForm(request.args)
     event = _event(form.event.data)
     error = None
     result = None
+    working = False
     asked = bool(request.args)  # a bare visit shows the empty form, not its errors
     if asked and form.validate():
         try:
             addition = parse_addition(
                 form.level.data, form.language.data, form.term.data, form.weak.data, form.kind.data
             )
-            result = preview(db, addition, event)
         except OverlayRefused as refusal:
             error = str(refusal)
+        else:
+            result, path = _stored(addition, event)
+            if result is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _start_preview(addition, event, path)
+                working = True
     confirm = None
     if result is not None and not result.refused:
         confirm = AddForm(
@@ -142,22 +195,30 @@ def codebook_preview() -> ResponseReturnValue:
             event=event.slug if event else "",
             source=form.source.data or "typed",
         )
-    status = 200 if result is not None or not asked else 400
-    return render_template(
+    status = 200 if working or result is not None or not asked else 400
+    page = render_template(
         "admin/codebook_preview.html",
         form=form,
         error=error,
         result=result,
+        working=working,
+        progress_every=PREVIEW_EVERY,
         event=event,
         confirm=confirm,
         max_term=MAX_TERM,
-    ), status
+    )
+    if request.accept_mimetypes.best == "application/json":
+        response = jsonify(html=page)  # the page's script, waiting for the preview
+        response.headers["Cache-Control"] = "no-store"
+        return response, status
+    return page, status
 
 
 @bp.post("/codebook/add")
 @admin_required
 def codebook_add() -> ResponseReturnValue:
-    """Add a previewed term to the overlay (checked again: too broad a term is refused)."""
+    """Add a previewed term to the overlay (its preview at the overlay's revision is
+    needed: too broad a term is refused)."""
     form = AddForm()
     if not form.validate_on_submit():
         abort(400)
@@ -171,13 +232,12 @@ def codebook_add() -> ResponseReturnValue:
             bool(form.weak.data),
             form.kind.data,
         )
-        row = add_term(
-            db,
-            addition,
-            organiser(),
-            source=form.source.data,
-            checked=preview(db, addition, event),
-        )
+        checked, _path = _stored(addition, event)
+        if checked is None:
+            raise OverlayRefused(
+                _("This term's preview is not ready, or the overlay changed since: preview again.")
+            )
+        row = add_term(db, addition, organiser(), source=form.source.data, checked=checked)
     except OverlayRefused as refusal:
         db.rollback()
         flash(str(refusal), "error")

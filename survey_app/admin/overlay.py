@@ -9,9 +9,13 @@ includes the overlay.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import snowballstemmer
@@ -182,6 +186,36 @@ def preview(db: Session, addition: Addition, event: Event | None = None) -> Prev
                 else:
                     disagree += 1
     return Preview(addition, answers, holding, changed, agree, disagree, tuple(examples), lose)
+
+
+def preview_file(folder: Path, addition: Addition, event: Event | None, revision: int) -> Path:
+    """Where the preview of ``addition`` (over ``event``'s answers, or all) at overlay
+    ``revision`` is kept once worked out: one file per question, in ``folder``."""
+    asked = [revision, event.slug if event else "", addition.kind, addition.level]
+    asked += [addition.language, addition.term, addition.weak]
+    digest = hashlib.sha256(json.dumps(asked, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return folder / f"{digest[:32]}.json"
+
+
+def store_preview(path: Path, result: Preview, revision: int) -> None:
+    """Write a worked-out preview where :func:`stored_preview` finds it (whole or not at all)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_text(json.dumps({"revision": revision, **asdict(result)}), "utf-8")
+    partial.replace(path)
+
+
+def stored_preview(path: Path, revision: int) -> Preview | None:
+    """The preview kept at ``path``, if it was worked out at overlay ``revision``."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if data.pop("revision") != revision:
+            return None
+        data["addition"] = Addition(**data["addition"])
+        data["examples"] = tuple(data["examples"])
+        return Preview(**data)
+    except (OSError, ValueError, TypeError, KeyError, CodebookError):
+        return None
 
 
 def add_term(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from ..admin.overlay import (
     parse_addition,
     preview,
     remove_term,
+    store_preview,
     suggestions,
 )
 from ..db import get_session
@@ -75,6 +78,40 @@ def _describe(result: Preview) -> str:
     if result.broad:
         lines.append("Warning: the term is very broad; it would tag a large share of answers.")
     return "\n".join(lines)
+
+
+@codebook_cli.command("preview")
+@click.argument("level", type=click.Choice(LEVELS))
+@click.argument("language", type=click.Choice(LANGUAGES))
+@click.argument("term")
+@click.option("--weak", is_flag=True, help="A weak indicator: not enough alone.")
+@click.option("--shield", is_flag=True, help="A shield: the words inside it are not LEVEL.")
+@click.option("--event", "slug", help="Preview on this event's answers (default: all).")
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write it to this file, for the console page that started it.",
+)
+def codebook_preview(
+    level: str,
+    language: str,
+    term: str,
+    weak: bool,
+    shield: bool,
+    slug: str | None,
+    store: Path | None,
+) -> None:
+    """Show what adding TERM to LEVEL in LANGUAGE would change (changes nothing)."""
+    db = get_session()
+    try:
+        addition = parse_addition(level, language, term, weak, _kind(shield))
+    except OverlayRefused as refusal:
+        raise click.ClickException(str(refusal)) from None
+    revision = overlay_revision(db)
+    result = preview(db, addition, _event(slug))
+    click.echo(_describe(result))
+    if store is not None:
+        store_preview(store, result, revision)
 
 
 @codebook_cli.command("add")
