@@ -237,3 +237,29 @@ def test_words_are_cut_again_when_a_speaker_joins_the_session(app, organiser_cli
         db.commit()
     terms = _terms(organiser_client)
     assert "养老金" in terms and not {"明说", "李明"} & set(terms)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_print_page_gives_each_session_its_short_address(app, organiser_client, event, lang):
+    html = organiser_client.get(f"/admin/e/{SLUG}/print?lang={lang}").get_data(as_text=True)
+    cards = re.findall(r'<li class="card">(.*?)</li>', html, re.S)
+    typed = ("or type" if lang == "en" else "或输入网址") + r" <strong>localhost(/s/\d+)</strong>"
+    sessions = 0
+    client = app.test_client()
+    for card in cards:
+        form = re.search(r'<p class="short-link"><a href="http://localhost([^"]+)"', card).group(1)
+        short = re.search(typed, card)
+        if "/sessions/" not in form:  # the grid and the inputs page have no short address
+            assert short is None
+            continue
+        sessions += 1
+        assert client.get(short.group(1)).location == form
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from survey_app.db import get_session
+        from survey_db.models import AgendaSession
+
+        query = select(func.count()).where(AgendaSession.takes_feedback.is_(True))
+        assert sessions == get_session().scalar(query) > 0
+    assert len(cards) == sessions + 2

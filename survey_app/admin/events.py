@@ -13,7 +13,7 @@ from survey_db.models import Event, Response
 from ..db import begin_write, get_session, reads_first
 from ..events import EventFileError, EventSpec, apply_event, series_events_touched, series_refusal
 from ..i18n import current_language
-from ..qr import public_url, qr_svg, short_link
+from ..qr import public_url, qr_svg, short_code, short_link
 from ..texts import gettext as _
 from . import audit, bp
 from .access import admin_required, event_or_404, organiser, visible_events
@@ -172,14 +172,26 @@ def event_status(slug: str) -> ResponseReturnValue:
 @bp.route("/e/<slug>/print")
 @login_required
 def print_material(slug: str) -> ResponseReturnValue:
-    """A printable sheet: a QR code and a link per session, the grid and the inputs page."""
+    """A printable sheet: a QR code and a link per session, the grid and the inputs page.
+
+    A session's card also gives its short address (``/s/<code>``), quick to type for those
+    who cannot scan the code.
+    """
     event = event_or_404(slug)
     lang = current_language()
-    targets = [
-        (item.title(lang), public_url("attendee.session_feedback", slug=slug, code=item.code))
+    targets: list[tuple[str, str, str | None]] = [
+        (
+            item.title(lang),
+            public_url("attendee.session_feedback", slug=slug, code=item.code),
+            public_url("attendee.short_address", short=short_code("session", item.id)),
+        )
         for item in event.feedback_sessions()
     ]
-    targets.append((_("Rate all the sessions"), public_url("attendee.feedback_grid", slug=slug)))
-    targets.append((_("Send policy inputs"), public_url("attendee.policy_inputs", slug=slug)))
-    cards = [(title, url, short_link(url), qr_svg(url)) for title, url in targets]
+    grid = public_url("attendee.feedback_grid", slug=slug)
+    targets.append((_("Rate all the sessions"), grid, None))
+    targets.append((_("Send policy inputs"), public_url("attendee.policy_inputs", slug=slug), None))
+    cards = [
+        (title, url, short_link(url), qr_svg(url), typed and short_link(typed))
+        for title, url, typed in targets
+    ]
     return render_template("admin/print.html", event=event, cards=cards)

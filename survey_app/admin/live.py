@@ -166,9 +166,10 @@ def _cut_and_keep(
 ) -> list[AnswerTerms]:
     """Cut the answers ``idents`` as they stand, and keep their words for the next polls.
 
-    Their texts are read again with their version, so words cut from an answer amended since
-    the first read are kept under the version they came from. Two workers that cut the same
-    answer at once write the same words.
+    Their texts are read again with their version and under the same conditions, so an
+    answer amended since the first read is kept under the version its words came from, and
+    one withdrawn meanwhile is left out. Two workers that cut the same answer at once write
+    the same words.
     """
     kind = "feedback" if isinstance(topic, AgendaSession) else "input"
     fields = [getattr(Response, name) for name in TEXT_FIELDS[kind]]
@@ -176,8 +177,10 @@ def _cut_and_keep(
     kept: list[dict[str, Any]] = []
     for start in range(0, len(idents), _CUT_BATCH):
         batch = idents[start : start + _CUT_BATCH]
-        query = select(Response.id, Response.version, Response.name, *fields)
-        for ident, version, name, *texts in db.execute(query.where(Response.id.in_(batch))):
+        query = select(Response.id, Response.version, Response.name, *fields).where(
+            Response.id.in_(batch), _COUNTED, Response.quote_ok.is_(True)
+        )
+        for ident, version, name, *texts in db.execute(query):
             own = _own_names(speakers, name)
             text = "\n".join(value for value in texts if value)
             words, capitals = answer_terms(text, own) if text else (frozenset(), frozenset())
@@ -199,7 +202,8 @@ def _cut_and_keep(
                 index_elements=[LiveTerms.response_id],
                 set_={name: insert.excluded[name] for name in _KEPT_COLUMNS},
             ),
-            kept,
+            # In id order: two workers keeping the same rows lock them in the same order.
+            sorted(kept, key=lambda row: row["response_id"]),
         )
         db.commit()
     except (IntegrityError, OperationalError):
