@@ -17,6 +17,16 @@ moment on the machine hits them alike; the fastest run of each counts and the sl
 beside it. One more run of each under tracemalloc gives its peak of Python allocations (the
 jieba dictionary the topic phrases load included); ru_maxrss is the largest of the timed runs.
 Prints seconds, both memory figures and the file size of each, and the ratios to the summary.
+
+    python bench/export.py --downloads [--responses N] [--database-url URL] [--filled]
+
+times the console's downloads instead, as an organiser meets them (Flask test client, an
+admin signed in): the summary with the demo answers (the bench's answers are demo ones) and
+the raw responses. For each: the longest a request waited, and the seconds until the file
+was in hand. Where the app prepares a large event's workbook in the background, that is the
+*Prepare* press, the page's look at the build every second, and the prepared file's download.
+``--filled``: the database holds the answers already (from an earlier run); run it from a
+checkout of another commit (``PYTHONPATH=that/checkout``) to compare in one sitting.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -230,16 +241,100 @@ def measure(variant: str, url: str, what: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def time_downloads(url: str) -> dict[str, dict[str, float]]:
+    """Download both workbooks as an organiser does; seconds of the longest request and until
+    the file was in hand, and its size."""
+    import re
+
+    from survey_app import create_app
+    from survey_app.passwords import hash_password
+    from survey_db.models import Organiser
+
+    instance = tempfile.mkdtemp(prefix="bench-downloads-")
+    config = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_PROFILE": "fast",
+    }
+    app = create_app(config)
+    app.instance_path = instance
+    email, password = "bench@example.org", "bench password long enough"
+    with app.app_context():
+        engine = make_engine(url)
+        with Session(engine) as db:
+            if db.scalar(select(Organiser).where(Organiser.email == email)) is None:
+                db.add(Organiser(email=email, password_hash=hash_password(password), is_admin=True))
+                db.commit()
+        engine.dispose()
+    client = app.test_client()
+    signed = client.post("/admin/login", data={"email": email, "password": password})
+    assert signed.status_code == 302, signed.status_code
+    console = f"/admin/e/{SLUG}"
+    found: dict[str, dict[str, float]] = {}
+    for name, address, key in (
+        ("summary", f"{console}/summary.xlsx?demo=yes", "summary-demo"),
+        ("raw", f"{console}/responses.xlsx", "raw"),
+    ):
+        started = time.perf_counter()
+        answer = client.get(address)
+        body = answer.get_data()
+        longest = time.perf_counter() - started
+        if answer.status_code == 302:  # prepared in the background
+            pressed = time.perf_counter()
+            answer = client.post(f"{console}/downloads", data={"workbook": key})
+            longest = max(longest, time.perf_counter() - pressed)
+            state = "working"
+            while state == "working":
+                time.sleep(1)
+                looked = time.perf_counter()
+                html = client.get(f"{console}/downloads/status").get_json()["html"]
+                longest = max(longest, time.perf_counter() - looked)
+                match = re.search(rf'id="workbook-{key}".*?data-state="(\w+)"', html, re.DOTALL)
+                state = match.group(1) if match else "missing"
+            if state != "done":
+                sys.exit(f"{name}: the build ended {state}")
+            fetched = time.perf_counter()
+            answer = client.get(f"{console}/prepared.xlsx?workbook={key}")
+            body = answer.get_data()
+            longest = max(longest, time.perf_counter() - fetched)
+        if answer.status_code != 200:
+            sys.exit(f"{name}: {answer.status_code}")
+        found[name] = {
+            "longest_request_s": longest,
+            "file_in_hand_s": time.perf_counter() - started,
+            "size_mb": len(body) / 1e6,
+        }
+    shutil.rmtree(instance, ignore_errors=True)
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--database-url")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each variant")
+    parser.add_argument("--downloads", action="store_true", help="time the console's downloads")
+    parser.add_argument("--filled", action="store_true", help="the database holds the answers")
     parser.add_argument("--only", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--measure", choices=("time", "memory"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.only:
         child(args.only, args.database_url, args.measure)
+        return
+    if args.downloads:
+        with tempfile.TemporaryDirectory() as folder:
+            url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+            if not args.filled:
+                prepare(url, args.responses)
+            for name, figures in time_downloads(url).items():
+                print(
+                    f"{name}: longest request {figures['longest_request_s']:.2f} s, "
+                    f"file in hand after {figures['file_in_hand_s']:.1f} s, "
+                    f"{figures['size_mb']:.1f} MB"
+                )
         return
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"

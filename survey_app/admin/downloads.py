@@ -53,9 +53,9 @@ from .audit import record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Answers (of any status) above which an event's workbooks are built in the background:
-#: 5,000 take about 5 s on a quiet 2-core machine, 100,000 over 60 s (bench/RESULTS.md).
+#: 2,000 take a few seconds on a busy 2-core machine, 100,000 well over 60 s (bench/RESULTS.md).
 #: ``DOWNLOAD_BACKGROUND_FROM`` in the app's config overrides it.
-BACKGROUND_FROM = 5_000
+BACKGROUND_FROM = 2_000
 #: Seconds between two looks of the downloads page's script at a build.
 PROGRESS_EVERY = 5
 #: Where the builds started from the console write their output.
