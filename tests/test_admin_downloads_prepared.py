@@ -225,3 +225,15 @@ def test_the_page_shows_the_build_and_then_its_file_without_a_reload(
     assert download.value.suggested_filename == f"{FIRST_SLUG}-summary.xlsx"
     assert any(OURS in text for text in texts(Path(download.value.path()).read_bytes()))
     page.close()
+
+
+def test_a_small_event_downloads_at_once_and_its_page_says_so(
+    app: Flask, organiser_client: FlaskClient, answers: None
+):
+    app.config["DOWNLOAD_BACKGROUND_FROM"] = 2
+    answer = organiser_client.get(f"{CONSOLE}/summary.xlsx")
+    assert answer.status_code == 200 and answer.mimetype == XLSX
+    page = organiser_client.get(DOWNLOADS).get_data(as_text=True)
+    assert "This event has 2 answers: its workbooks download at once from the Overview." in page
+    add_response(app, FIRST_SLUG, text="One more answer makes it large.")
+    assert organiser_client.get(f"{CONSOLE}/summary.xlsx").status_code == 302

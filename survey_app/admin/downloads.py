@@ -68,11 +68,19 @@ class PrepareForm(AppForm):
     workbook = HiddenField(validators=[AnyOf(list(WANTED))])
 
 
+def background_from() -> int:
+    """Answers above which an event's workbooks are prepared in the background."""
+    return int(current_app.config.get("DOWNLOAD_BACKGROUND_FROM", BACKGROUND_FROM))
+
+
+def answer_count(db: Session, event: Event) -> int:
+    """Answers of ``event`` of any status: the rows of its raw workbook."""
+    return db.scalar(select(func.count()).where(Answer.event_id == event.id)) or 0
+
+
 def in_background(db: Session, event: Event) -> bool:
     """Whether ``event`` is too large for its workbooks to be built in a request."""
-    limit = current_app.config.get("DOWNLOAD_BACKGROUND_FROM", BACKGROUND_FROM)
-    answers = db.scalar(select(func.count()).where(Answer.event_id == event.id)) or 0
-    return answers > limit
+    return answer_count(db, event) > background_from()
 
 
 def _folder(event: Event) -> Folder:
@@ -188,7 +196,6 @@ def downloads_context(event: Event) -> dict[str, object]:
         "builds": [folder.build(wanted) for wanted in WANTED.values()],
         "form": PrepareForm(),
         "progress_every": PROGRESS_EVERY,
-        "answers": get_session().scalar(select(func.count()).where(Answer.event_id == event.id)),
     }
 
 
@@ -197,7 +204,15 @@ def downloads_context(event: Event) -> dict[str, object]:
 def downloads(slug: str) -> ResponseReturnValue:
     """Show the event's workbooks prepared in the background, and how far their builds are."""
     event = event_or_404(slug)
-    return render_template("admin/downloads.html", event=event, **downloads_context(event))
+    db = get_session()
+    answers = answer_count(db, event)
+    return render_template(
+        "admin/downloads.html",
+        event=event,
+        answers=answers,
+        large=answers > background_from(),
+        **downloads_context(event),
+    )
 
 
 @bp.get("/e/<slug>/downloads/status")
