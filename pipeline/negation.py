@@ -50,8 +50,20 @@ def negation_marks(
             kind = CONTRAST if _contrast_follows(tokens, i, rules) else PLAIN
             if _points_backward(tokens, i, rules):
                 _mark_backward(tokens, i, marks)
+            if _denies_subject(tokens, i):
+                _mark_clause(tokens, i + 1, rules, marks)
             _mark_forward(tokens, i + 1, rules, marks, kind)
     return marks
+
+
+#: Cues that deny a clause's subject ("No worker at our site has been laid off", "Not a single
+#: worker was infected"): what the clause says of it did not happen, however far the verb is
+_SUBJECT_CUES = frozenset(("no", "none", "nobody", "neither", "not"))
+
+
+def _denies_subject(tokens: list[Token], i: int) -> bool:
+    """A subject-denying cue opens its clause (first word, or after a punctuation mark)."""
+    return tokens[i].raw in _SUBJECT_CUES and (i == 0 or not tokens[i - 1].key)
 
 
 #: Tokens before a counterfactual that belong to it ("unemployment * would have risen")
