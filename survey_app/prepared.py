@@ -5,7 +5,8 @@ A large event's workbook takes longer to build than a request may last (openpyxl
 in the background (:mod:`survey_app.background`) and offers the file when it is written. Each
 organiser has a folder of their own per event: the summary's Series sheet compares only the
 events its reader may see, and nobody is sent a file built for someone else. The build writes
-its progress beside the file; a file is kept :data:`KEEP` and then removed.
+its progress beside the file; a file is kept :data:`KEEP_SECONDS`, then removed when a
+downloads page is next opened.
 """
 
 from __future__ import annotations
@@ -135,6 +136,15 @@ class Folder:
             output = pid_file.with_suffix(".xlsx")
             found += command_alive(pid_file, b"export", bytes(output))
         return found
+
+    def sweep(self) -> None:
+        """Remove every organiser's prepared workbooks older than :data:`KEEP_SECONDS`."""
+        for file in self.root.glob("*/*/*.xlsx"):
+            try:
+                if time.time() - file.stat().st_mtime > KEEP_SECONDS:
+                    file.unlink()
+            except OSError:
+                continue  # gone already, or being replaced by a build
 
     def build(self, wanted: Wanted) -> Build:
         """Where the build of ``wanted`` stands; a file older than :data:`KEEP_SECONDS` goes."""

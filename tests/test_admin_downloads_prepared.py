@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -237,3 +238,17 @@ def test_a_small_event_downloads_at_once_and_its_page_says_so(
     assert "This event has 2 answers: its workbooks download at once from the Overview." in page
     add_response(app, FIRST_SLUG, text="One more answer makes it large.")
     assert organiser_client.get(f"{CONSOLE}/summary.xlsx").status_code == 302
+
+
+def test_prepared_files_older_than_a_day_are_removed(
+    app: Flask, organiser_client: FlaskClient, answers: None, large: Path
+):
+    stale = large / "downloads" / "999" / FIRST_SLUG / "raw.xlsx"  # someone else's, long ago
+    fresh = large / "downloads" / "999" / FIRST_SLUG / "summary.xlsx"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    fresh.write_bytes(b"new")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(stale, (two_days_ago, two_days_ago))
+    assert organiser_client.get(DOWNLOADS).status_code == 200
+    assert not stale.exists() and fresh.exists()

@@ -204,6 +204,7 @@ def downloads_context(event: Event) -> dict[str, object]:
 def downloads(slug: str) -> ResponseReturnValue:
     """Show the event's workbooks prepared in the background, and how far their builds are."""
     event = event_or_404(slug)
+    _folder(event).sweep()
     db = get_session()
     answers = answer_count(db, event)
     return render_template(
