@@ -1,7 +1,9 @@
 """The console's one way to cut a list into pages: the page number a URL asks for, and a page.
 
 Lists that show "page N of M" count their rows; logs read newest first only need to know
-whether an older page exists, which costs one row more instead of a count.
+whether an older page exists, which costs one row more instead of a count. The review queue,
+ordered by more than an index's order of ids, pages by keys instead (:func:`place`): a page
+starts after (or ends before) a given answer, so a deep page costs what the first does.
 """
 
 from __future__ import annotations
@@ -70,6 +72,19 @@ def page_number() -> int:
             ),
         )
     return max(1, int(raw))
+
+
+def place() -> dict[str, int]:
+    """Where a list paged by keys stands: ``after`` or ``before`` an answer's id, or its start.
+
+    Its links and forms carry it on, so that an action taken on the page returns to it. Not
+    a number, or too long for one: the start.
+    """
+    for name in ("after", "before"):
+        raw = request.args.get(name, "").strip()
+        if _DIGITS.fullmatch(raw) and len(raw) < 19:
+            return {name: int(raw)}
+    return {}
 
 
 def paginate(

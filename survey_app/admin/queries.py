@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields, replace
 from math import sqrt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from survey_db import counting
@@ -118,24 +118,153 @@ def has_text() -> ColumnElement[bool]:
     return counting.HAS_TEXT
 
 
-def review_queue(event: Event) -> Select[Any]:
-    """Active, unreviewed responses of ``event`` with text, the least certain first.
+#: An answer in the review queue: active, with text, and either untagged or machine-tagged only.
+_IN_QUEUE = (_ACTIVE, counting.HAS_TEXT)
+_UNTAGGED = ResponseTag.id.is_(None)
+_UNREVIEWED = or_(_UNTAGGED, ResponseTag.review_state == "machine")
 
-    Responses the pipeline has not tagged yet come first (nothing is known of them), then
-    by the runner's certainty, which is lowest for conflicting scores near the threshold
-    and capped low for text in which no level was found.
+
+@dataclass(frozen=True)
+class QueueKey:
+    """An answer's place in the review queue: untagged ones first, then the least certain.
+
+    Answers the pipeline has not tagged yet come first (nothing is known of them), in the
+    order they came; then by the runner's certainty, which is lowest for conflicting scores
+    near the threshold and capped low for text in which no level was found.
     """
-    return (
-        select(Response)
-        .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
-        .where(Response.event_id == event.id, _ACTIVE, has_text())
-        .where(or_(ResponseTag.id.is_(None), ResponseTag.review_state == "machine"))
-        .order_by(
-            case((ResponseTag.id.is_(None), 0), else_=1),
-            ResponseTag.certainty,
-            Response.id,
+
+    tagged: bool
+    certainty: float
+    response_id: int
+
+    def untagged_after(self, forward: bool = True) -> ColumnElement[bool]:
+        """SQL: an untagged answer comes after (or before) this place."""
+        if self.tagged:
+            return literal(not forward)
+        return Response.id > self.response_id if forward else Response.id < self.response_id
+
+    def tagged_after(self, forward: bool = True) -> ColumnElement[bool]:
+        """SQL: a machine-tagged answer comes after (or before) this place.
+
+        The first test repeats part of the second: with it, the database starts its walk of
+        the queue's index at this certainty instead of at either end.
+        """
+        if not self.tagged:
+            return literal(forward)
+        if forward:
+            return and_(
+                ResponseTag.certainty >= self.certainty,
+                or_(
+                    ResponseTag.certainty > self.certainty,
+                    ResponseTag.response_id > self.response_id,
+                ),
+            )
+        return and_(
+            ResponseTag.certainty <= self.certainty,
+            or_(ResponseTag.certainty < self.certainty, ResponseTag.response_id < self.response_id),
         )
+
+    def comes_before(self) -> ColumnElement[bool]:
+        """SQL: the answer (outer-joined to its tag row) comes before this place."""
+        return or_(
+            and_(_UNTAGGED, self.untagged_after(False)),
+            and_(ResponseTag.id.is_not(None), self.tagged_after(False)),
+        )
+
+
+def queue_key(db: Session, event: Event, response_id: int | None) -> QueueKey | None:
+    """The queue place of one of ``event``'s answers (None: no such answer)."""
+    if response_id is None:
+        return None
+    found = db.execute(
+        select(ResponseTag.id, ResponseTag.certainty)
+        .select_from(Response)
+        .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
+        .where(Response.id == response_id, Response.event_id == event.id)
+    ).first()
+    if found is None:
+        return None
+    tag_id, certainty = found
+    return QueueKey(tag_id is not None, certainty or 0.0, response_id)
+
+
+def _untagged_walk(event: Event, forward: bool) -> Select[Any]:
+    """The queue's untagged answers in id order (or back), along the event's id index."""
+    return (
+        select(Response.id)
+        .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
+        .where(Response.event_id == event.id, *_IN_QUEUE, _UNTAGGED)
+        .order_by(Response.id if forward else Response.id.desc())
     )
+
+
+def _tagged_walk(event: Event, forward: bool) -> Select[Any]:
+    """The queue's machine-tagged answers, least certain first (or back): the queue index."""
+    order = (ResponseTag.certainty, ResponseTag.response_id)
+    return (
+        select(ResponseTag.response_id)
+        .join(Response, Response.id == ResponseTag.response_id)
+        .where(Response.event_id == event.id, *_IN_QUEUE, ResponseTag.review_state == "machine")
+        .order_by(*(order if forward else [column.desc() for column in order]))
+    )
+
+
+def review_queue_page(
+    db: Session,
+    event: Event,
+    after: int | None = None,
+    before: int | None = None,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """The page of the review queue after (or before) one answer, with the queue's size.
+
+    ``after`` and ``before`` name the answer just beyond the page (keyset paging): the page
+    is read along two indexes in the queue's order (the untagged answers by id, then the
+    tagged ones by certainty) from that answer on, so a deep page costs what the first does,
+    where an offset would read every answer before it. One count over the indexes gives
+    the queue's size, and how many answers of each part lie on either side, so that neither
+    walk goes on past its last answer. An answer no longer there starts the queue again.
+    """
+    start = queue_key(db, event, after if after is not None else before)
+    forward = before is None or start is None
+    # The answers on the near side of ``start``: before it, and with ``after`` itself too.
+    near = literal(False)
+    if start is not None:
+        near = start.comes_before()
+        near = or_(near, Response.id == start.response_id) if forward else near
+    total, untagged, earlier, earlier_untagged = db.execute(
+        select(
+            func.count(),
+            func.count().filter(_UNTAGGED),
+            func.count().filter(near),
+            func.count().filter(_UNTAGGED, near),
+        )
+        .select_from(Response)
+        .outerjoin(ResponseTag, counting.TAG_OF_ANSWER)
+        .where(Response.event_id == event.id, *_IN_QUEUE, _UNREVIEWED)
+    ).one()
+    if not forward and earlier <= per_page:  # back at the start: the first page, in full
+        return review_queue_page(db, event, per_page=per_page)
+    earlier_tagged = earlier - earlier_untagged
+    # Each walk, the answers it has after and before ``start``, and its step from there.
+    walks = [
+        (_untagged_walk(event, forward), untagged - earlier_untagged, earlier_untagged, "untagged"),
+        (_tagged_walk(event, forward), total - untagged - earlier_tagged, earlier_tagged, "tagged"),
+    ]
+    ids: list[int] = []
+    for query, left_after, left_before, part in walks if forward else walks[::-1]:
+        want = min(per_page - len(ids), left_after if forward else left_before)
+        if want <= 0:
+            continue
+        if start is not None:
+            step = start.untagged_after if part == "untagged" else start.tagged_after
+            query = query.where(step(forward))
+        ids += db.scalars(query.limit(want)).all()
+    if not forward:
+        ids.reverse()
+        earlier -= len(ids)
+    more = not forward or earlier + len(ids) < total
+    return _loaded(db, Page(ids, 1 + earlier // per_page, more, total, per_page))
 
 
 def paginate(db: Session, query: Select[Any], number: int, per_page: int = PER_PAGE) -> Page:
@@ -145,6 +274,11 @@ def paginate(db: Session, query: Select[Any], number: int, per_page: int = PER_P
     with their texts), then the page's 50 rows themselves.
     """
     ids = pagination.paginate(db, query.with_only_columns(Response.id), number, per_page=per_page)
+    return _loaded(db, ids)
+
+
+def _loaded(db: Session, ids: Page) -> Page:
+    """The page of ids as the responses themselves, in its order, with what a list shows."""
     rows = db.scalars(
         select(Response)
         .where(Response.id.in_(ids.items))

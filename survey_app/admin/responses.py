@@ -155,15 +155,27 @@ def neighbours(
     return newer, older
 
 
+def came_from() -> dict[str, str | int]:
+    """Where an answer's page was reached from, as its query string says: the list's filters,
+    or the review queue's place (with ``return_to=queue``); a review there keeps it."""
+    args: dict[str, str | int] = {**queries.Filters.from_args(request.args).as_args()}
+    if request.args.get("return_to") == "queue":
+        args |= {"return_to": "queue", **pagination.place()}
+    return args
+
+
 def render_detail(event: Event, response: Response, form: ReviewForm | None = None) -> str:
     """The page of one response, with ``form`` (or a fresh review form) at its end.
 
-    The list's filters come along in the query string, for the previous and next answer.
+    Where the page was reached from comes along in the query string: the list's filters, for
+    the previous and next answer and for the page after a review; or the review queue's place
+    (``return_to=queue``), to which a review here returns.
     """
     db = get_session()
     audit.record_personal_view(organiser(), event, response)
     filters = queries.Filters.from_args(request.args)
-    newer, older = neighbours(db, event, filters, response.id)
+    from_queue = request.args.get("return_to") == "queue"
+    newer, older = (None, None) if from_queue else neighbours(db, event, filters, response.id)
     return render_template(
         "admin/response_detail.html",
         event=event,
@@ -175,6 +187,9 @@ def render_detail(event: Event, response: Response, form: ReviewForm | None = No
         text_fields=FEEDBACK_TEXT_FIELDS if response.kind == "feedback" else ("text",),
         rating_fields=RATING_FIELDS,
         filters=filters,
+        from_queue=from_queue,
+        place=pagination.place(),
+        came_from=came_from(),
         newer=newer,
         older=older,
         highlight=highlight,

@@ -15,7 +15,7 @@ from ..texts import gettext as _
 from . import bp, pagination, queries
 from .access import event_or_404, organiser
 from .audit import record
-from .responses import render_detail, response_or_404
+from .responses import came_from, render_detail, response_or_404
 from .review_forms import BULK_MAX, BulkAcceptForm, ReviewForm
 
 #: The statuses an organiser may set; ``withdrawn`` belongs to the attendee alone.
@@ -116,13 +116,14 @@ def review_queue(slug: str) -> ResponseReturnValue:
     """List unreviewed answers with text, the least certain first."""
     event = event_or_404(slug)
     db = get_session()
-    number = pagination.page_number()
-    page = queries.paginate(db, queries.review_queue(event), number)
+    place = pagination.place()
+    page = queries.review_queue_page(db, event, place.get("after"), place.get("before"))
     return render_template(
         "admin/review.html",
         event=event,
         active="admin.review_queue",
         page=page,
+        place=place,
         bulk=BulkAcceptForm(),
         certainty_words=certainty_words,
         undo=undoable(db, event, request.args.get("undo", type=int)),
@@ -168,9 +169,10 @@ def accept_selected(slug: str) -> ResponseReturnValue:
     """Accept the machine's tags of the answers ticked in the queue, all at once."""
     event = event_or_404(slug)
     form = BulkAcceptForm()
+    place = pagination.place()
     if not form.validate_on_submit():
         flash(_("Tick at least one answer to accept, at most %(n)d.", n=BULK_MAX), "error")
-        return redirect(url_for(".review_queue", slug=slug))
+        return redirect(url_for(".review_queue", slug=slug, **place))
     db = get_session()
     accepted = accept_many(db, event, organiser(), form.ids.data)
     db.commit()
@@ -184,7 +186,7 @@ def accept_selected(slug: str) -> ResponseReturnValue:
             ),
             "error",
         )
-    return redirect(url_for(".review_queue", slug=slug, _anchor="queue"))
+    return redirect(url_for(".review_queue", slug=slug, **place, _anchor="queue"))
 
 
 @bp.post("/e/<slug>/responses/<int:response_id>/review")
@@ -197,18 +199,24 @@ def review_response(slug: str, response_id: int) -> ResponseReturnValue:
     form = ReviewForm()
     if not form.validate_on_submit():
         return render_detail(event, response, form), 400
+    # Where the answer's page was reached from (the filtered list, or the queue's place): the
+    # page after the review keeps it.
+    back = came_from()
     try:
         action, detail = apply_review(db, response, organiser(), form)
     except ReviewRefused as refusal:
         db.rollback()
         flash(str(refusal), "error")
-        return redirect(url_for(".response_detail", slug=slug, response_id=response_id))
+        return redirect(url_for(".response_detail", slug=slug, response_id=response_id, **back))
     record(db, action, organiser=organiser(), event=event, **detail)
     db.commit()
     if form.return_to.data == "queue":
+        place = pagination.place()
         if action == "status_changed" and response.status != "active":
-            return redirect(url_for(".review_queue", slug=slug, undo=response_id, _anchor="queue"))
+            return redirect(
+                url_for(".review_queue", slug=slug, undo=response_id, **place, _anchor="queue")
+            )
         flash(_("Review of response %(id)d saved.", id=response_id), "success")
-        return redirect(url_for(".review_queue", slug=slug, _anchor="queue"))
+        return redirect(url_for(".review_queue", slug=slug, **place, _anchor="queue"))
     flash(_("Review of response %(id)d saved.", id=response_id), "success")
-    return redirect(url_for(".response_detail", slug=slug, response_id=response_id))
+    return redirect(url_for(".response_detail", slug=slug, response_id=response_id, **back))
