@@ -6,8 +6,8 @@ Builds a scratch SQLite database through the migrations (so the console's indexe
 there), loads the first event, adds N answers as ``flask demo-data`` does (the same
 function), and gives them synthetic machine tags: a tenth reviewed, a twentieth untagged
 (tagging 100,000 answers for real takes minutes and is ``bench/pipeline.py``'s business).
-With ``--database FILE`` an existing file is reused as it is (its first event must hold the
-answers already).
+With ``--database FILE`` an existing file is reused (its first event must hold the answers
+already), brought to the latest migration first.
 
 Then it signs in as an organiser through the Flask test client and asks for each page R times
 (default 5), after one warm-up request each; it prints the median and the slowest time of each
@@ -32,7 +32,7 @@ from typing import Any
 # the pipeline package; the project's modules must come from the project root.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, or_, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from survey_app import create_app  # noqa: E402
@@ -40,6 +40,7 @@ from survey_app.demo import make_demo_responses  # noqa: E402
 from survey_app.events import FIRST_EVENT_FILE, apply_event, parse_event_yaml  # noqa: E402
 from survey_app.passwords import hash_password  # noqa: E402
 from survey_db import migrate  # noqa: E402
+from survey_db.counting import HAS_TEXT  # noqa: E402
 from survey_db.engine import make_engine  # noqa: E402
 from survey_db.models import Event, Organiser, Response, ResponseTag, utcnow  # noqa: E402
 from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, LEVELS  # noqa: E402
@@ -110,6 +111,16 @@ def pages(url: str) -> list[tuple[str, str]]:
         middle = db.scalar(select(func.max(Response.id)).where(Response.event_id == event.id))
         first_session = event.feedback_sessions()[0].code
         first_theme = event.themes[0].code
+        # The queue pages by keys: its 100th page starts after its 4,950th answer.
+        deep = db.scalar(
+            select(Response.id)
+            .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
+            .where(Response.event_id == event.id, Response.status == "active", HAS_TEXT)
+            .where(or_(ResponseTag.id.is_(None), ResponseTag.review_state == "machine"))
+            .order_by(ResponseTag.id.is_not(None), ResponseTag.certainty, Response.id)
+            .offset(99 * 50 - 1)
+            .limit(1)
+        )
     engine.dispose()
     base = f"/admin/e/{SLUG}"
     middle = (middle or 2) // 2
@@ -129,7 +140,7 @@ def pages(url: str) -> list[tuple[str, str]]:
         ),
         ("one answer with filters", f"{base}/responses/{middle}?level=stimulus&language=zh"),
         ("review queue", f"{base}/review"),
-        ("review queue, page 100", f"{base}/review?page=100"),
+        ("review queue, page 100", f"{base}/review?after={deep}"),
         ("run status", f"{base}/run-status"),
     ]
 
@@ -175,6 +186,8 @@ def main() -> int:
             started = time.perf_counter()
             prepare(url, args.responses)
             print(f"prepared {args.responses} answers in {time.perf_counter() - started:.0f} s")
+        else:
+            migrate.upgrade(url)
         load = os.getloadavg()[0]
         results = time_pages(url, args.repeat)
     width = max(len(row[0]) for row in results)

@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from survey_db import counting
 from survey_db.models import AgendaSession, Event, Response, ResponseTag, Theme
-from survey_db.models.vocabulary import FEEDBACK_TEXT_FIELDS, RATING_FIELDS
+from survey_db.models.vocabulary import (
+    CHANNELS,
+    FEEDBACK_TEXT_FIELDS,
+    RATING_FIELDS,
+    RESPONSE_STATUSES,
+)
 
 from . import pagination
 from .pagination import PER_PAGE, Page
@@ -78,7 +83,7 @@ def filtered(event: Event, filters: Filters) -> Select[Any]:
     """Responses of ``event`` matching ``filters``, newest first (tag rows joined if needed)."""
     query = select(Response).where(Response.event_id == event.id)
     if any(getattr(filters, name) for name in _TAG_FILTERS):
-        query = query.outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
+        query = query.outerjoin(ResponseTag, counting.TAG_OF_ANSWER)
     if filters.kind:
         query = query.where(Response.kind == filters.kind)
     if filters.session:
@@ -314,23 +319,30 @@ def counts_by_item(db: Session, event: Event, model: Any) -> list[tuple[Any, int
 
 
 def counts_by_channel(db: Session, event: Event) -> dict[str, int]:
-    """Active responses per channel (web, paper, demo)."""
-    query = (
-        select(Response.channel, func.count(Response.id))
-        .where(Response.event_id == event.id, _ACTIVE)
-        .group_by(Response.channel)
-    )
-    return {channel: count for channel, count in db.execute(query)}
+    """Active responses per channel (web, paper, demo).
+
+    Counted in one pass over the event's id index (which holds status and channel), a count
+    per channel: a GROUP BY would sort the 100,000 index entries first.
+    """
+    return _counts_of(db, event, Response.channel, CHANNELS, _ACTIVE)
 
 
 def not_counted(db: Session, event: Event) -> dict[str, int]:
     """Responses left out of the figures, per status (withdrawn, spam, test)."""
-    query = (
-        select(Response.status, func.count(Response.id))
-        .where(Response.event_id == event.id, ~_ACTIVE)
-        .group_by(Response.status)
-    )
-    return {status: count for status, count in db.execute(query)}
+    left_out = [status for status in RESPONSE_STATUSES if status != "active"]
+    return _counts_of(db, event, Response.status, left_out, ~_ACTIVE)
+
+
+def _counts_of(
+    db: Session, event: Event, column: Any, values: Any, *where: ColumnElement[bool]
+) -> dict[str, int]:
+    """The event's responses per value of ``column`` (those with none left out)."""
+    counts = db.execute(
+        select(*(func.count().filter(column == value) for value in values)).where(
+            Response.event_id == event.id, *where
+        )
+    ).one()
+    return {value: count for value, count in zip(values, counts, strict=True) if count}
 
 
 @dataclass(frozen=True)
@@ -364,7 +376,7 @@ def inputs_reviewed(db: Session, event: Event) -> tuple[int, int]:
     """Active policy inputs reviewed by a person, and all active policy inputs."""
     total, reviewed = db.execute(
         select(func.count(Response.id), func.count(ResponseTag.id).filter(_REVIEWED))
-        .outerjoin(ResponseTag, ResponseTag.response_id == Response.id)
+        .outerjoin(ResponseTag, counting.TAG_OF_ANSWER)
         .where(Response.event_id == event.id, _ACTIVE, Response.kind == "input")
     ).one()
     return reviewed or 0, total or 0
