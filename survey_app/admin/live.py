@@ -37,6 +37,8 @@ TEXT_FIELDS = {"feedback": ("most_useful", "improve", "next_topics"), "input": (
 
 #: Answers cut and kept per query: well under SQLite's limit of bound parameters.
 _CUT_BATCH = 500
+#: Answers whose words a worker keeps in memory (about 1 kB each), across all its screens.
+_MEMORY_SIZE = 100_000
 _UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 _KEPT_COLUMNS = ("version", "names_key", "words", "capitals")
 
@@ -116,10 +118,11 @@ def _terms(db: Session, topic: Topic) -> list[list[Any]]:
 def _count_terms(db: Session, topic: Topic) -> list[list[Any]]:
     """Count the words of the topic's answers as they stand now.
 
-    Each answer's words come from :class:`LiveTerms` when they were cut from its current
-    version with the same names taken out; the others are cut here and kept. Which answers
-    count (active, quoting allowed) is read from the responses at each count, so a
-    withdrawal, a mark as spam or a revoked permission takes the words off at once.
+    Each answer's words come from this worker's memory or from :class:`LiveTerms` when they
+    were cut from its current version with the same names taken out; the others are cut
+    here and kept. Which answers count (active, quoting allowed) is read from the responses
+    at each count, so a withdrawal, a mark as spam or a revoked permission takes the words
+    off at once.
     """
     # Every respondent's name, quotable or not, and the speakers' names stay off the screen.
     names = list(db.scalars(select(Response.name).where(_on(topic), Response.name.is_not(None))))
@@ -129,31 +132,60 @@ def _count_terms(db: Session, topic: Topic) -> list[list[Any]]:
             db.scalars(select(SessionPerson.name).where(SessionPerson.session_id == topic.id))
         )
     rows = db.execute(
-        select(
-            Response.id,
-            Response.version,
-            Response.name,
-            LiveTerms.version,
-            LiveTerms.names_key,
-            LiveTerms.words,
-            LiveTerms.capitals,
+        select(Response.id, Response.version, Response.name).where(
+            _on(topic), _COUNTED, Response.quote_ok.is_(True)
         )
-        .outerjoin(LiveTerms, LiveTerms.response_id == Response.id)
-        .where(_on(topic), _COUNTED, Response.quote_ok.is_(True))
     ).all()
+    # This worker's memory first, then the kept words; only what neither holds is cut.
+    memory: dict[int, tuple[int, str, AnswerTerms]] = current_app.extensions.setdefault(
+        "live_terms", {}
+    )
     found: list[AnswerTerms] = []
-    to_cut: list[int] = []
+    missing: dict[int, tuple[int, str]] = {}
     keys: dict[str | None, str] = {}
-    for ident, version, name, kept_version, kept_key, words, capitals in rows:
+    for ident, version, name in rows:
         if name not in keys:
             keys[name] = names_key(_own_names(speakers, name))
-        if kept_version == version and kept_key == keys[name]:
-            found.append((frozenset(words), frozenset(capitals)))
+        remembered = memory.get(ident)
+        if remembered is not None and remembered[:2] == (version, keys[name]):
+            found.append(remembered[2])
         else:
-            to_cut.append(ident)
-    if to_cut:
-        found += _cut_and_keep(db, topic, to_cut, speakers)
+            missing[ident] = (version, keys[name])
+    if missing:
+        found += _kept_or_cut(db, topic, missing, speakers, memory)
     return [[word, count] for word, count in top_terms(found, names + speakers, TERMS_SHOWN)]
+
+
+def _kept_or_cut(
+    db: Session,
+    topic: Topic,
+    missing: dict[int, tuple[int, str]],
+    speakers: list[str],
+    memory: dict[int, tuple[int, str, AnswerTerms]],
+) -> list[AnswerTerms]:
+    """The words of answers not in this worker's memory: kept ones read, the others cut."""
+    if len(memory) + len(missing) > _MEMORY_SIZE:
+        memory.clear()
+    found: list[AnswerTerms] = []
+    idents = list(missing)
+    query = select(
+        LiveTerms.response_id,
+        LiveTerms.version,
+        LiveTerms.names_key,
+        LiveTerms.words,
+        LiveTerms.capitals,
+    )
+    for start in range(0, len(idents), _CUT_BATCH):
+        batch = query.where(LiveTerms.response_id.in_(idents[start : start + _CUT_BATCH]))
+        for ident, version, key, words, capitals in db.execute(batch):
+            if missing.get(ident) == (version, key):
+                terms = (frozenset(words), frozenset(capitals))
+                memory[ident] = (version, key, terms)
+                found.append(terms)
+                del missing[ident]
+    if missing:
+        found += _cut_and_keep(db, topic, list(missing), speakers, memory)
+    return found
 
 
 def _own_names(speakers: list[str], name: str | None) -> list[str]:
@@ -162,7 +194,11 @@ def _own_names(speakers: list[str], name: str | None) -> list[str]:
 
 
 def _cut_and_keep(
-    db: Session, topic: Topic, idents: list[int], speakers: list[str]
+    db: Session,
+    topic: Topic,
+    idents: list[int],
+    speakers: list[str],
+    memory: dict[int, tuple[int, str, AnswerTerms]],
 ) -> list[AnswerTerms]:
     """Cut the answers ``idents`` as they stand, and keep their words for the next polls.
 
@@ -185,6 +221,7 @@ def _cut_and_keep(
             text = "\n".join(value for value in texts if value)
             words, capitals = answer_terms(text, own) if text else (frozenset(), frozenset())
             found.append((words, capitals))
+            memory[ident] = (version, names_key(own), (words, capitals))
             kept.append(
                 {
                     "response_id": ident,
