@@ -6,11 +6,12 @@ Usage: python bench/review_loop.py [--file PATH ...] [--min-support N] [--min-pr
 For each set, per language: the statements are shuffled with a fixed seed and split in
 halves. A "reviewer" reviews the first half (its reviewed levels are the gold labels, its
 machine levels what the tagger says now); ``pipeline.suggest`` proposes terms from those
-reviews; every suggestion with at least ``--min-support`` answers and ``--min-precision`` is
-accepted into an overlay; the second half, never seen by the suggester, is tagged with the
-bundled codebook and with the overlay. Micro-F1 (with precision and recall) over the four
-levels, before and after, per language. Default sets: eval_set, heldout_set, test_set and
-the field set; field_blind.jsonl is never read.
+reviews (indicators where the reviewer added a level, shields where it removed one); the rule:
+every suggestion with at least ``--min-support`` answers (default 2) and ``--min-precision``
+(default 0.8) is accepted into an overlay; the second half, never seen by the suggester, is
+tagged with the bundled codebook and with the overlay. Micro-F1 (with precision and recall)
+over the four levels, before and after, per language. Default sets: eval_set, heldout_set,
+test_set and the field set; field_blind.jsonl is never read.
 """
 
 from __future__ import annotations
