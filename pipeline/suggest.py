@@ -381,12 +381,6 @@ def shield_terms(text: str, language: str, quote: str) -> dict[object, str]:
     return found
 
 
-def _holds_shield(answer: ReviewedText, key: object, grams: dict[int, set[object]]) -> bool:
-    if answer.language == "zh":
-        return isinstance(key, str) and key in to_simplified(answer.text)
-    return isinstance(key, tuple) and key in grams.get(len(key), set())
-
-
 def _shields(
     answers: list[ReviewedText], wanted: tuple[str, ...], min_support: int, min_precision: float
 ) -> list[Suggestion]:
@@ -404,13 +398,18 @@ def _shields(
     if not candidates:
         return []
     lengths = {len(key) for _, language, key in candidates if language == "en"}
-    grams = [_en_grams(a.text, lengths) if a.language == "en" else {} for a in answers]
+    # what a shield is looked up in: an English answer's runs of words (as stems), a Chinese
+    # answer's text read as Simplified
+    read = [
+        _en_grams(a.text, lengths) if a.language == "en" else to_simplified(a.text) for a in answers
+    ]
     found = []
     for (level, language, key), support in candidates.items():
         holding = [
             answer
-            for answer, mine in zip(answers, grams, strict=True)
-            if answer.language == language and _holds_shield(answer, key, mine)
+            for answer, text in zip(answers, read, strict=True)
+            if answer.language == language
+            and (key in text if isinstance(text, str) else key in text.get(len(key), ()))
         ]
         precision = sum(level not in a.reviewed for a in holding) / len(holding)
         if precision < min_precision:
