@@ -50,6 +50,12 @@ def test_an_organiser_filters_corrects_a_tag_and_downloads_the_summary(
     page.get_by_label("Impact of the containment measures").check()
     page.get_by_role("button", name="Save these tags").click()
     expect(page.locator("#review-state")).to_contain_text("Changed by a person")
+    # The page after the review keeps the list's filters, for its links back and on.
+    assert page.url.endswith(f"/responses/{stimulus}?level=stimulus")
+    back = page.get_by_role("link", name="Back to the list")
+    assert back.get_attribute("href").endswith("/responses?level=stimulus")
+    back.click()
+    expect(page.locator("#result-count")).to_have_text("1 response found.")
 
     page.goto(f"{base}/e/{FIRST_SLUG}/")
     with page.expect_download() as info:
