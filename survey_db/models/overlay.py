@@ -3,10 +3,11 @@ the database.
 
 The bundled ``pipeline/codebook.yaml`` is the codebook; the overlay adds terms to it without
 a deploy: indicators of a level, and shields (phrases that hold a level's indicator but are
-no sign of it, as the codebook's ``shields``). Every addition and removal bumps the overlay's revision, and a removed term keeps
-its row (who removed it, when, in which revision), so the overlay as it stood at any revision
-can be read back. The tagger's version includes the active terms, so the next run re-tags
-whatever they change (reviewed tags stay, as always).
+no sign of it, as the codebook's ``shields``). Every addition and removal bumps the
+overlay's revision, and a removed term keeps its row (who removed it, when, in which
+revision), so the overlay as it stood at any revision can be read back. The tagger's version
+includes the active terms, so the next run re-tags whatever they change (reviewed tags stay,
+as always).
 """
 
 from __future__ import annotations
