@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import and_, func, select
@@ -161,5 +161,6 @@ def levels(slug: str) -> ResponseReturnValue:
         matrix=matrix,
         include_demo=include_demo,
         counted="demo" if include_demo else "yes",
+        list_url=url_for(".responses", slug=slug),
         **run_context(event),
     )
