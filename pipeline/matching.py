@@ -61,13 +61,10 @@ class Matchers:
         default_factory=dict
     )  # zh tags
     # zh levels and shields found on the raw text: by first character, an alternation of its
-    # patterns without a gap, longest first (group n is entries[n - 1]), and those with a gap,
-    # each with its own regex (a gap makes the written length no guide to the matched one)
+    # patterns in their order (see Order; group n is entries[n - 1]), so that the first
+    # alternative that matches is the best match at that place
     raw_first: re.Pattern[str] | None = None
-    raw_levels: dict[
-        str,
-        tuple[re.Pattern[str] | None, list[RawEntry], list[tuple[re.Pattern[str], RawEntry]]],
-    ] = field(default_factory=dict)
+    raw_levels: dict[str, tuple[re.Pattern[str], list[RawEntry]]] = field(default_factory=dict)
     # zh: a text's word cut matters only for token patterns (found by their first words) and
     # for the negation marks of raw matches (which need a cue or contrast word in the text);
     # None: always cut
@@ -103,17 +100,9 @@ def compile_language(
         else:
             _add(compiled.levels, _keys(pattern, tokenise), code, weight)
     for first, entries in raw.items():
-        # best order first, so that the alternation's first match is the best one
-        fixed = sorted(
-            (entry for entry in entries if GAP not in entry[0].split()), key=lambda e: e[3]
-        )
-        gapped = [
-            (re.compile(_zh_regex(entry[0])), entry) for entry in entries if GAP in entry[0].split()
-        ]
-        regex = (
-            re.compile("|".join(f"({_zh_regex(entry[0])})" for entry in fixed)) if fixed else None
-        )
-        compiled.raw_levels[first] = (regex, fixed, gapped)
+        entries.sort(key=lambda entry: entry[3])
+        regex = re.compile("|".join(f"({_zh_regex(entry[0])})" for entry in entries))
+        compiled.raw_levels[first] = (regex, entries)
     if raw:
         compiled.raw_first = re.compile("[" + re.escape("".join(raw)) + "]")
     plain_terms: dict[str, dict[str, float]] = {}
@@ -183,20 +172,11 @@ def raw_matches(text: str, compiled: Matchers) -> list[RawHit]:
     pos = 0
     while (candidate := first.search(text, pos)) is not None:
         pos = candidate.start()
-        regex, fixed, gapped = compiled.raw_levels[text[pos]]
-        best: RawHit | None = None
-        match = regex.match(text, pos) if regex is not None else None
+        regex, entries = compiled.raw_levels[text[pos]]
+        match = regex.match(text, pos)
         if match is not None:
-            pattern, code, weight, rank = fixed[(match.lastindex or 1) - 1]
-            best = (pos, match.end(), pattern, code, weight, rank)
-        for gap_regex, (pattern, code, weight, rank) in gapped:
-            if best is not None and best[5] < rank:
-                continue  # cannot beat the match already found here
-            match = gap_regex.match(text, pos)
-            if match is not None:
-                best = (pos, match.end(), pattern, code, weight, rank)
-        if best is not None:
-            found.append(best)
+            pattern, code, weight, order = entries[(match.lastindex or 1) - 1]
+            found.append((pos, match.end(), pattern, code, weight, order))
         pos += 1
     return found
 
