@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from survey_app.admin import queries
 from survey_app.db import get_session
-from survey_db.models import Event
+from survey_db.models import Event, ResponseTag
 
 from .admin_helpers import add_response, csrf_token
 from .conftest import FIRST_SLUG
@@ -79,9 +79,19 @@ def test_the_queue_pages_forwards_and_back_in_its_order(app: Flask, event: Event
             [item.id for item in page.items] for page in pages
         ]
         assert [page.number for page in back] == [4, 3, 2, 1]
-        # An answer no longer in the queue still marks a place; an unknown one starts it again.
-        gone = queries.review_queue_page(db, loaded, after=order[4], per_page=3)
-        assert [item.id for item in gone.items] == order[5:8] and gone.number == 2
+        # An answer reviewed since still marks a place; the pages then start off the
+        # multiples of three, and "previous" still leads back to the start.
+        db.scalar(select(ResponseTag).where(ResponseTag.response_id == order[4])).confirm(None)
+        db.commit()
+        moved = queries.review_queue_page(db, loaded, after=order[4], per_page=3)
+        assert [item.id for item in moved.items] == order[5:8]
+        assert (moved.number, moved.pages, moved.total) == (3, 4, 10)
+        back = queries.review_queue_page(db, loaded, before=order[5], per_page=3)
+        assert [item.id for item in back.items] == order[1:4] and back.number == 2
+        assert back.has_previous
+        first = queries.review_queue_page(db, loaded, before=order[1], per_page=3)
+        assert [item.id for item in first.items] == order[:3] and not first.has_previous
+        # An unknown answer starts the queue again.
         assert (
             queries.review_queue_page(db, loaded, after=10**9, per_page=3).items == pages[0].items
         )

@@ -47,10 +47,14 @@ class Page(Generic[T]):
 
     @property
     def pages(self) -> int:
-        """How many pages the list has (at least one); uncounted, as far as is known."""
+        """How many pages the list has (at least one); uncounted, as far as is known.
+
+        A page found by its key may start off the multiples of ``per_page``; the pages then
+        go on beyond the count's last one.
+        """
         if self.total is None:
             return self.number + int(self.has_next)
-        return max(1, ceil(self.total / self.per_page))
+        return max(1, ceil(self.total / self.per_page), self.number + int(self.has_next))
 
 
 def page_number() -> int:

@@ -8,7 +8,7 @@ ordered and paginated in SQL: an event may hold 100,000 responses. Figures count
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from math import sqrt
+from math import ceil, sqrt
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
@@ -269,7 +269,10 @@ def review_queue_page(
         ids.reverse()
         earlier -= len(ids)
     more = not forward or earlier + len(ids) < total
-    return _loaded(db, Page(ids, 1 + earlier // per_page, more, total, per_page))
+    # A page that starts off the multiples of ``per_page`` (the queue moved) counts as the
+    # page after the one holding the answers before it, so that one is "previous".
+    number = 1 + ceil(earlier / per_page)
+    return _loaded(db, Page(ids, number, more, total, per_page))
 
 
 def paginate(db: Session, query: Select[Any], number: int, per_page: int = PER_PAGE) -> Page:

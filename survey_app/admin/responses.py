@@ -156,8 +156,11 @@ def neighbours(
 
 
 def came_from() -> dict[str, str | int]:
-    """Where an answer's page was reached from, as its query string says: the list's filters,
-    or the review queue's place (with ``return_to=queue``); a review there keeps it."""
+    """Where an answer's page was reached from, as its query string carries it.
+
+    The filtered list's filters; or, with ``return_to=queue``, the review queue's place. A
+    review made on the page returns there.
+    """
     args: dict[str, str | int] = {**queries.Filters.from_args(request.args).as_args()}
     if request.args.get("return_to") == "queue":
         args |= {"return_to": "queue", **pagination.place()}
