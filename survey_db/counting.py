@@ -74,7 +74,7 @@ def _filled(column: Any) -> ColumnElement[bool]:
 
 #: The answer has text the tagger reads: a comment of session feedback, or the policy input.
 #: Its text is :data:`~survey_db.models.responses.HAS_TEXT_SQL`, the console index's condition
-#: (``tests/test_counting_rule.py`` checks the two stay one).
+#: (``tests/test_console_indexes.py`` checks the two stay one).
 HAS_TEXT = or_(*(_filled(getattr(Response, name)) for name in (*FEEDBACK_TEXT_FIELDS, "text")))
 
 #: The join of an answer to its tag row, for figures over many answers. The state's test is
