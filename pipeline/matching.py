@@ -81,7 +81,7 @@ def compile_language(
     compiled = Matchers(rules=rules)
     # review-overlay terms win equal-length ties; an added shield's code is SHIELD
     added = {
-        (SHIELD if getattr(a, "kind", "indicator") == "shield" else a.level, a.term)
+        (SHIELD if a.kind == "shield" else a.level, a.term)
         for a in book.additions
         if a.language == language
     }
