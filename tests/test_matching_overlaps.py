@@ -41,3 +41,10 @@ def test_an_overlay_term_wins_an_equal_length_tie_with_the_codebook() -> None:
     tagger = build_tagger([Addition("stimulus", "zh", "防疫补贴")])
     assert tagger.tag("社区给每户发了防疫补贴。").evidence["stimulus"] == ("防疫补贴",)
     assert "stimulus" not in tag_text("社区给每户发了防疫补贴。").levels
+
+
+def test_an_overlay_shield_wins_an_equal_length_tie_with_an_indicator() -> None:
+    # the overlay shield "收入下降" against the codebook's "收入下降" (economic_crisis)
+    tagger = build_tagger([Addition("economic_crisis", "zh", "收入下降", kind="shield")])
+    assert "economic_crisis" in tag_text("家里收入下降了一半。").levels
+    assert "economic_crisis" not in tagger.tag("家里收入下降了一半。").levels
