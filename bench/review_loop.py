@@ -11,7 +11,7 @@ every suggestion with at least ``--min-support`` answers (default 2) and ``--min
 (default 0.8) is accepted into an overlay; the second half, never seen by the suggester, is
 tagged with the bundled codebook and with the overlay. Micro-F1 (with precision and recall)
 over the four levels, before and after, per language. Default sets: eval_set, heldout_set,
-test_set and the field set; field_blind.jsonl is never read.
+test_set and the field set; field_blind_2.jsonl (the unspent blind quarter) is never read.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ DATA = Path(__file__).resolve().parents[1] / "pipeline" / "data"
 DEFAULT_FILES = tuple(
     DATA / f"{name}.jsonl" for name in ("eval_set", "heldout_set", "test_set", "field_set")
 )
-#: Never scored here: the blind quarter of the field set is kept for the tagger's final check.
-FORBIDDEN = "field_blind.jsonl"
+#: Never scored here: the field set's unspent blind quarter is kept for the tagger's final check
+#: (field_blind.jsonl was scored once and tuned on since: it is an ordinary set now).
+FORBIDDEN = "field_blind_2.jsonl"
 
 
 def scores(pairs: list[tuple[set[str], set[str]]]) -> tuple[float, float, float]:

@@ -64,7 +64,7 @@ def test_a_stricter_rule_accepts_nothing_and_changes_nothing(tmp_path: Path):
 
 
 def test_the_blind_quarter_is_never_read(tmp_path: Path):
-    blind = tmp_path / "field_blind.jsonl"
+    blind = tmp_path / "field_blind_2.jsonl"
     blind.write_text("{}\n", encoding="utf-8")
     result = run("--file", str(blind))
     assert result.returncode == 2 and "never used here" in result.stderr
