@@ -47,6 +47,7 @@ ACCESS = {
     "admin.codebook_add": "admin",
     "admin.codebook_preview": "admin",
     "admin.codebook_remove": "admin",
+    "admin.codebook_suggest_again": "admin",
     "admin.event_overview": "event",
     "admin.event_settings": "event",
     "admin.event_status": "event",

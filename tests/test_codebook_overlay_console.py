@@ -56,6 +56,19 @@ def previewed(app: Flask, client: FlaskClient, started: list[list[str]], link: s
     return client.get(link, query_string=query or None)
 
 
+def suggested(app: Flask, client: FlaskClient, started: list[list[str]], link: str) -> str:
+    """Ask for the suggestions: the page says they are being worked out; then work them out
+    as the background command would, and ask again."""
+    waiting = client.get(link).get_data(as_text=True)
+    assert 'id="suggestions-working"' in waiting and 'id="suggestions"' not in waiting
+    assert started[-1][:2] == ["codebook", "suggest"]
+    result = app.test_cli_runner().invoke(args=started[-1])
+    assert result.exit_code == 0, result.output
+    page = client.get(link).get_data(as_text=True)
+    assert 'id="suggestions-working"' not in page
+    return page
+
+
 def admin(app: Flask) -> FlaskClient:
     make_organiser(app, "admin@example.org", PASSWORD, admin=True)
     client = app.test_client()
@@ -102,7 +115,7 @@ def test_a_suggestion_is_previewed_added_and_removed(
         app, FIRST_SLUG, text="The stall-out of the talks changed nothing.", tags=reviewed([], [])
     )
     client = admin(app)
-    page = client.get(f"/admin/codebook?event={FIRST_SLUG}").get_data(as_text=True)
+    page = suggested(app, client, in_process, f"/admin/codebook?event={FIRST_SLUG}")
     table = page.split('id="suggestions"')[1].split("</table>")[0]
     assert "stall-out" in table and ">3<" in table and "0.75" in table
     link = (
@@ -194,7 +207,7 @@ def test_a_shield_from_removed_levels_is_previewed_added_and_removed(
         tags=reviewed(["containment"], ["containment"]),
     )
     client = admin(app)
-    page = client.get("/admin/codebook").get_data(as_text=True)
+    page = suggested(app, client, in_process, "/admin/codebook")
     table = page.split('id="suggestions"')[1].split("</table>")[0]
     row = next(row for row in table.split("<tr>") if "lockdown drill" in row)
     assert ">shield<" in row and ">3<" in row and "0.75" in row

@@ -1,13 +1,15 @@
 """The codebook overlay in the console (admins): suggestions, a preview, add and remove.
 
-A preview tags every answer holding the term with the overlay and without it (seconds, and
-more for a Chinese term, whose tagger loads its word list anew): the page starts it in the
-background (``flask codebook preview ... --store FOLDER``) and shows it once it is written.
+Suggestions build trial taggers and a preview tags every answer holding the term with the
+overlay and without it (seconds each, more for Chinese, whose tagger loads its word list
+anew): the pages start them in the background (``flask codebook suggest|preview ... --store
+FILE``), keyed by what they depend on, and show them once written (console.js swaps them in).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import (
     abort,
@@ -45,16 +47,19 @@ from .overlay import (
     parse_addition,
     preview_file,
     remove_term,
+    result_file,
     stored_preview,
-    suggestions,
+    stored_suggestions,
+    suggestions_asked,
 )
 from .review_forms import LANGUAGE_NAMES
 
 #: Suggestions shown on the page (all are ranked; the best come first).
 SHOWN = 100
-#: The export folder's subfolder where previews worked out in the background are kept.
+#: The export folder's subfolder where previews and suggestions worked out in the background
+#: are kept.
 PREVIEWS = "codebook-previews"
-#: Seconds between two looks of the page's script for a preview being worked out.
+#: Seconds between two looks of the page's script for a result being worked out.
 PREVIEW_EVERY = 5
 #: What a term does, as the forms offer it.
 KIND_CHOICES = labels.choices(
@@ -105,14 +110,57 @@ def _event(slug: str | None) -> Event | None:
     return event
 
 
+def _folder() -> Path:
+    return Path(current_app.config["EXPORT_DIR"], PREVIEWS)
+
+
+def _start(path: Path, arguments: list[str]) -> None:
+    """Work a result out in the background (``flask codebook ARGUMENTS --store PATH``),
+    unless it is being worked out already."""
+    pid_file = path.with_suffix(".pid")
+    if command_alive(pid_file, b"codebook", str(path).encode()):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    command = ["codebook", arguments[0], "--store", str(path), *arguments[1:]]
+    pid_file.write_text(str(start_command(app, command, path.parent / "jobs.log")), "ascii")
+
+
+def _suggestions_job(event: Event | None, support: int) -> tuple[Path, dict[str, Any], list[str]]:
+    """The file the suggestions for these filters are kept in now, what they depend on now,
+    and the command that works them out."""
+    asked = suggestions_asked(get_session(), event, support)
+    arguments = ["suggest", "--min-support", str(support)]
+    arguments += ["--event", event.slug] if event is not None else []
+    return result_file(_folder(), asked), asked, arguments
+
+
+def _filters() -> tuple[Event | None, int]:
+    event = _event(request.values.get("event"))
+    return event, max(1, request.values.get("min_support", 2, type=int) or 2)
+
+
+def _page(page: str, status: int = 200) -> ResponseReturnValue:
+    """The page, or (asked by the page's script, waiting for a result) the page in JSON."""
+    if request.accept_mimetypes.best == "application/json":
+        response = jsonify(html=page)
+        response.headers["Cache-Control"] = "no-store"
+        return response, status
+    return page, status
+
+
 @bp.get("/codebook")
 @admin_required
 def codebook() -> ResponseReturnValue:
-    """List suggestions from the reviews and the terms of the overlay."""
+    """List the suggestions from the reviews (worked out in the background, kept until the
+    reviews or the overlay change) and the terms of the overlay."""
     db = get_session()
-    event = _event(request.args.get("event"))
-    support = max(1, request.args.get("min_support", 2, type=int) or 2)
-    found = suggestions(db, event, support)
+    event, support = _filters()
+    path, asked, arguments = _suggestions_job(event, support)
+    stored = stored_suggestions(path, asked)
+    if stored is None:
+        _start(path, arguments)
+    found, worked_out = stored if stored is not None else ([], None)
     history = list(
         db.scalars(
             select(CodebookAddition)
@@ -120,43 +168,54 @@ def codebook() -> ResponseReturnValue:
             .order_by(CodebookAddition.removed_in.desc())
         )
     )
-    return render_template(
-        "admin/codebook.html",
-        suggestions=found[:SHOWN],
-        total=len(found),
-        event=event,
-        events=list(db.scalars(select(Event).order_by(Event.date.desc()))),
-        min_support=support,
-        active=active_additions(db),
-        history=history,
-        revision=overlay_revision(db),
-        form=TermForm(formdata=None, event=event.slug if event else ""),
-        remove_form=RemoveForm(),
-        max_term=MAX_TERM,
+    return _page(
+        render_template(
+            "admin/codebook.html",
+            working=stored is None,
+            worked_out=worked_out,
+            progress_every=PREVIEW_EVERY,
+            suggestions=found[:SHOWN],
+            total=len(found),
+            event=event,
+            events=list(db.scalars(select(Event).order_by(Event.date.desc()))),
+            min_support=support,
+            active=active_additions(db),
+            history=history,
+            revision=overlay_revision(db),
+            form=TermForm(formdata=None, event=event.slug if event else ""),
+            remove_form=RemoveForm(),
+            max_term=MAX_TERM,
+        )
     )
+
+
+@bp.post("/codebook/suggestions")
+@admin_required
+def codebook_suggest_again() -> ResponseReturnValue:
+    """Work the suggestions out again (e.g. after a new codebook was deployed)."""
+    if not RemoveForm().validate_on_submit():
+        abort(400)
+    event, support = _filters()
+    path, _asked, arguments = _suggestions_job(event, support)
+    path.unlink(missing_ok=True)
+    _start(path, arguments)
+    return redirect(url_for(".codebook", event=event.slug if event else None, min_support=support))
 
 
 def _stored(addition: Addition, event: Event | None) -> tuple[Preview | None, Path]:
     """The preview of ``addition`` worked out at the overlay's revision, and its file."""
     revision = overlay_revision(get_session())
-    folder = Path(current_app.config["EXPORT_DIR"], PREVIEWS)
-    path = preview_file(folder, addition, event, revision)
+    path = preview_file(_folder(), addition, event, revision)
     return stored_preview(path, revision), path
 
 
 def _start_preview(addition: Addition, event: Event | None, path: Path) -> None:
     """Work the preview out in the background, unless it is being worked out already."""
-    pid_file = path.with_suffix(".pid")
-    if command_alive(pid_file, b"codebook", b"preview"):
-        return
-    arguments = ["codebook", "preview", "--store", str(path)]
+    arguments = ["preview"]
     arguments += ["--shield"] if addition.kind == "shield" else []
     arguments += ["--weak"] if addition.weak else []
     arguments += ["--event", event.slug] if event is not None else []
-    arguments += ["--", addition.level, addition.language, addition.term]
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    pid = start_command(app, arguments, path.parent / "previews.log")
-    pid_file.write_text(str(pid), "ascii")
+    _start(path, [*arguments, "--", addition.level, addition.language, addition.term])
 
 
 @bp.get("/codebook/preview")
@@ -180,7 +239,6 @@ def codebook_preview() -> ResponseReturnValue:
         else:
             result, path = _stored(addition, event)
             if result is None:
-                path.parent.mkdir(parents=True, exist_ok=True)
                 _start_preview(addition, event, path)
                 working = True
     confirm = None
@@ -196,22 +254,20 @@ def codebook_preview() -> ResponseReturnValue:
             source=form.source.data or "typed",
         )
     status = 200 if working or result is not None or not asked else 400
-    page = render_template(
-        "admin/codebook_preview.html",
-        form=form,
-        error=error,
-        result=result,
-        working=working,
-        progress_every=PREVIEW_EVERY,
-        event=event,
-        confirm=confirm,
-        max_term=MAX_TERM,
+    return _page(
+        render_template(
+            "admin/codebook_preview.html",
+            form=form,
+            error=error,
+            result=result,
+            working=working,
+            progress_every=PREVIEW_EVERY,
+            event=event,
+            confirm=confirm,
+            max_term=MAX_TERM,
+        ),
+        status,
     )
-    if request.accept_mimetypes.best == "application/json":
-        response = jsonify(html=page)  # the page's script, waiting for the preview
-        response.headers["Cache-Control"] = "no-store"
-        return response, status
-    return page, status
 
 
 @bp.post("/codebook/add")

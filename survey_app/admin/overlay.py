@@ -13,7 +13,8 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,13 @@ from pipeline.codebook import CodebookError
 from pipeline.suggest import ReviewedText, Suggestion, suggest
 from pipeline.tagger import Tagger, language_of
 from survey_db import counting
-from survey_db.models import CodebookAddition, Event, Organiser, Response
+from survey_db.models import CodebookAddition, Event, Organiser, Response, utcnow
 from survey_db.models.overlay import KINDS, active_additions, active_terms, overlay_revision
 from survey_db.models.vocabulary import LANGUAGES, LEVELS
 
 from ..texts import gettext as _
 from .audit import record
-from .quality import reviewed_answers
+from .quality import reviewed_answers, reviews_state
 
 #: The longest term accepted (the column's size).
 MAX_TERM = 200
@@ -188,33 +189,58 @@ def preview(db: Session, addition: Addition, event: Event | None = None) -> Prev
     return Preview(addition, answers, holding, changed, agree, disagree, tuple(examples), lose)
 
 
+def result_file(folder: Path, asked: dict[str, Any]) -> Path:
+    """Where a result worked out in the background for the console is kept: one file per
+    question (``asked``: what the result depends on), in ``folder``."""
+    text = json.dumps(asked, ensure_ascii=False, sort_keys=True)
+    return folder / f"{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}.json"
+
+
+def store_result(path: Path, asked: dict[str, Any], result: dict[str, Any]) -> None:
+    """Write a worked-out result where :func:`stored_result` finds it (whole or not at all),
+    with what it was asked and when it was worked out."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    kept = {"asked": asked, "worked_out": utcnow().isoformat(), "result": result}
+    partial.write_text(json.dumps(kept, ensure_ascii=False), "utf-8")
+    partial.replace(path)
+
+
+def stored_result(path: Path, asked: dict[str, Any]) -> tuple[dict[str, Any], datetime] | None:
+    """The result kept at ``path`` and when it was worked out, if it answers ``asked`` (a
+    result asked with other data, e.g. an older overlay revision, is never shown)."""
+    try:
+        kept = json.loads(path.read_text("utf-8"))
+        if kept["asked"] != json.loads(json.dumps(asked, ensure_ascii=False)):
+            return None
+        return kept["result"], datetime.fromisoformat(kept["worked_out"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
 def preview_file(folder: Path, addition: Addition, event: Event | None, revision: int) -> Path:
     """Where the preview of ``addition`` (over ``event``'s answers, or all) at overlay
-    ``revision`` is kept once worked out: one file per question, in ``folder``."""
-    asked = [revision, event.slug if event else "", addition.kind, addition.level]
-    asked += [addition.language, addition.term, addition.weak]
-    digest = hashlib.sha256(json.dumps(asked, ensure_ascii=False).encode("utf-8")).hexdigest()
-    return folder / f"{digest[:32]}.json"
+    ``revision`` is kept once worked out."""
+    asked = {"preview": [event.slug if event else "", *astuple(addition)], "revision": revision}
+    return result_file(folder, asked)
 
 
 def store_preview(path: Path, result: Preview, revision: int) -> None:
-    """Write a worked-out preview where :func:`stored_preview` finds it (whole or not at all)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.part")
-    partial.write_text(json.dumps({"revision": revision, **asdict(result)}), "utf-8")
-    partial.replace(path)
+    """Write a worked-out preview where :func:`stored_preview` finds it."""
+    store_result(path, {"revision": revision}, asdict(result))
 
 
 def stored_preview(path: Path, revision: int) -> Preview | None:
     """The preview kept at ``path``, if it was worked out at overlay ``revision``."""
+    found = stored_result(path, {"revision": revision})
+    if found is None:
+        return None
+    data = found[0]
     try:
-        data = json.loads(path.read_text("utf-8"))
-        if data.pop("revision") != revision:
-            return None
         data["addition"] = Addition(**data["addition"])
         data["examples"] = tuple(data["examples"])
         return Preview(**data)
-    except (OSError, ValueError, TypeError, KeyError, CodebookError):
+    except (TypeError, KeyError, CodebookError):
         return None
 
 
@@ -329,6 +355,36 @@ def suggestions(db: Session, event: Event | None = None, min_support: int = 2) -
         return build_tagger([*current, *additions])
 
     return suggest(answers, min_support=min_support, known=known, trial=trial)
+
+
+def suggestions_asked(db: Session, event: Event | None, min_support: int) -> dict[str, Any]:
+    """What the suggestions depend on: the event filter, the least support, the overlay's
+    revision and the reviews' state (a result kept for these is never stale)."""
+    return {
+        "suggestions": event.slug if event else "",
+        "min_support": min_support,
+        "revision": overlay_revision(db),
+        "reviews": reviews_state(db, event),
+    }
+
+
+def store_suggestions(path: Path, asked: dict[str, Any], found: list[Suggestion]) -> None:
+    """Write worked-out suggestions where :func:`stored_suggestions` finds them."""
+    store_result(path, asked, {"suggestions": [asdict(item) for item in found]})
+
+
+def stored_suggestions(
+    path: Path, asked: dict[str, Any]
+) -> tuple[list[Suggestion], datetime] | None:
+    """The suggestions kept at ``path`` and when they were worked out, if they answer
+    ``asked``."""
+    found = stored_result(path, asked)
+    if found is None:
+        return None
+    try:
+        return [Suggestion(**item) for item in found[0]["suggestions"]], found[1]
+    except (TypeError, KeyError):
+        return None
 
 
 def _removed_quotes(

@@ -7,6 +7,7 @@ The reading functions are plain (a session in, figures out), so the command line
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
@@ -80,6 +81,23 @@ def reviewed_answers(db: Session, event: Event | None = None) -> list[ReviewedAn
         )
         for response, tag in db.execute(query)
     ]
+
+
+def reviews_state(db: Session, event: Event | None = None) -> list[Any]:
+    """How many answers :func:`reviewed_answers` gives and their latest review, tagging and
+    amendment: any change to that list changes this (a result worked out from it is kept
+    keyed by it)."""
+    query = _scope(
+        select(
+            func.count(Response.id),
+            func.max(ResponseTag.reviewed_at),
+            func.max(ResponseTag.tagged_at),
+            func.max(Response.updated_at),
+        ),
+        event,
+    ).where(_COMPARED)
+    row = db.execute(query).one()
+    return [row[0], *(str(moment) if moment is not None else "" for moment in row[1:])]
 
 
 def unreviewed_count(db: Session, event: Event | None = None) -> int:

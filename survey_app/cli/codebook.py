@@ -22,7 +22,9 @@ from ..admin.overlay import (
     preview,
     remove_term,
     store_preview,
+    store_suggestions,
     suggestions,
+    suggestions_asked,
 )
 from ..db import get_session
 
@@ -44,10 +46,20 @@ def _event(slug: str | None) -> Event | None:
 @codebook_cli.command("suggest")
 @click.option("--event", "slug", help="Only the reviews of this event (default: all).")
 @click.option("--min-support", type=click.IntRange(1, None), default=2, show_default=True)
-def codebook_suggest(slug: str | None, min_support: int) -> None:
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write them to this file, for the console page that started it.",
+)
+def codebook_suggest(slug: str | None, min_support: int, store: Path | None) -> None:
     """List terms found where reviewers added a level the machine missed (indicators), or
     removed one it gave (shields); changes nothing."""
-    found = suggestions(get_session(), _event(slug), min_support)
+    db = get_session()
+    event = _event(slug)
+    asked = suggestions_asked(db, event, min_support)  # before: a review meanwhile outdates it
+    found = suggestions(db, event, min_support)
+    if store is not None:
+        store_suggestions(store, asked, found)
     if not found:
         click.echo("No suggestion: too few reviews disagree with the machine.")
         return

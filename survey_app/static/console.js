@@ -3,7 +3,9 @@
  * 1. Live figures: an element with data-live-url names a same-origin JSON endpoint giving
  *    {html}; every data-live-every seconds the script fetches it and replaces each
  *    [data-live] region (matched by id) whose content changed, except the one holding the
- *    focus, so neither focus nor reading place is lost (a meta refresh lost both).
+ *    focus, so neither focus nor reading place is lost (a meta refresh lost both). A source
+ *    inside a region (a result being worked out in the background) stops once the result
+ *    swapped it out.
  * 2. The review queue: "a" accepts the machine's tags of the answer in focus, "j" and "k"
  *    move between answers; "x" ticks it for a bulk accept.
  */
@@ -28,7 +30,13 @@
     var every = Math.max(5, parseInt(source.getAttribute("data-live-every"), 10) || 30) * 1000;
     var url = source.getAttribute("data-live-url");
     var note = source.getAttribute("data-live-note");
+    var timer;
     function refresh() {
+      if (!source.isConnected) {
+        window.clearInterval(timer);
+        document.removeEventListener("visibilitychange", refresh);
+        return;
+      }
       if (document.hidden) {
         return;
       }
@@ -53,7 +61,7 @@
     if (note) {
       source.textContent = note;
     }
-    window.setInterval(refresh, every);
+    timer = window.setInterval(refresh, every);
     document.addEventListener("visibilitychange", refresh);
   }
 
