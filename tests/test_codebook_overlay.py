@@ -11,9 +11,14 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
 from pipeline import TAGGER_VERSION, Addition
-from survey_app.admin.overlay import stored_preview, tagger_for
+from survey_app.admin.overlay import (
+    stored_preview,
+    stored_suggestions,
+    suggestions_asked,
+    tagger_for,
+)
 from survey_app.db import get_session
-from survey_db.models import AuditEntry, CodebookAddition, Event, ResponseTag
+from survey_db.models import AuditEntry, CodebookAddition, Event, ResponseTag, utcnow
 
 from .admin_helpers import add_response
 from .conftest import FIRST_SLUG
@@ -298,3 +303,35 @@ def test_preview_changes_nothing_and_stores_what_the_console_reads(
     assert stored_preview(path, 0) is None
     bad = runner.invoke(args=["codebook", "preview", "virus", "en", "?!"])
     assert bad.exit_code == 1 and "at least one letter" in bad.output
+
+
+def test_suggest_stores_what_the_console_reads_keyed_by_the_reviews(
+    app: Flask, runner: FlaskCliRunner, event: Event, tmp_path: Path
+):
+    for text in (STALL, "Another stall-out closed three more stalls."):
+        add_response(app, FIRST_SLUG, text=text, tags=reviewed([], ["economic_crisis"]))
+    path = tmp_path / "suggestions" / "one.json"
+    args = ["codebook", "suggest", "--store", str(path), "--event", FIRST_SLUG]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db = get_session()
+        scope = db.scalar(select(Event).where(Event.slug == FIRST_SLUG))
+        asked = suggestions_asked(db, scope, 2)
+        stored = stored_suggestions(path, asked)
+        assert stored is not None
+        found, worked_out = stored
+        assert [(s.level, s.term, s.support) for s in found if s.term == "stall-out"] == [
+            ("economic_crisis", "stall-out", 2)
+        ]
+        assert abs((utcnow() - worked_out).total_seconds()) < 120
+        assert stored_suggestions(path, suggestions_asked(db, scope, 3)) is None  # other filter
+        assert stored_suggestions(path, suggestions_asked(db, None, 2)) is None
+    add_response(app, FIRST_SLUG, text="The stall-out hurt.", tags=reviewed([], []))
+    with app.app_context():
+        db = get_session()
+        # one review more: the stored list is out of date, and another file's question
+        assert stored_suggestions(path, suggestions_asked(db, scope, 2)) is None
+    path.write_text("{not json", "utf-8")
+    with app.app_context():
+        assert stored_suggestions(path, asked) is None

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 import survey_app.admin.codebook_views as codebook_views
 from survey_app.db import get_session
-from survey_db.models import AuditEntry, CodebookAddition, Event
+from survey_db.models import AuditEntry, CodebookAddition, Event, ResponseTag, utcnow
 
 from .admin_helpers import PASSWORD, add_response, csrf_token, login, make_organiser
 from .conftest import FIRST_SLUG
@@ -295,4 +295,83 @@ def test_the_page_starts_the_preview_in_the_background_and_shows_it_when_ready(
         time.sleep(1)
     assert "1 answer would gain the level" in html, html
     assert 'id="preview-area"' in html and rows(app) == []
+    print(f"first request {took:.3f} s")
+
+
+def test_suggestions_are_kept_until_the_reviews_or_the_overlay_change(
+    app: Flask, event: Event, in_process: list[list[str]]
+):
+    texts = (STALL, "Another stall-out closed three more stalls.", "After the stall-out we sold.")
+    for text in texts:
+        add_response(app, FIRST_SLUG, text=text, tags=reviewed([], ["economic_crisis"]))
+    client = admin(app)
+    link = f"/admin/codebook?event={FIRST_SLUG}&min_support=3"
+    page = suggested(app, client, in_process, link)
+    assert in_process[-1][-4:] == ["--min-support", "3", "--event", FIRST_SLUG]
+    assert "stall-out" in page.split('id="suggestions"')[1] and "Worked out at" in page
+    again = client.get(link).get_data(as_text=True)  # nothing changed: kept, nothing started
+    assert len(in_process) == 1 and 'id="suggestions"' in again
+    # other filters are another question
+    other = client.get("/admin/codebook?min_support=2").get_data(as_text=True)
+    assert 'id="suggestions-working"' in other and in_process[-1][-2:] == ["--min-support", "2"]
+    # a reviewer changes their mind (same number of reviews, a later review): worked out anew
+    with app.app_context():
+        db = get_session()
+        tag = db.scalars(select(ResponseTag).order_by(ResponseTag.id)).first()
+        tag.reviewed_levels, tag.reviewed_at = [], utcnow()
+        db.commit()
+    page = suggested(app, client, in_process, link)
+    assert 'id="suggestions"' not in page and 'id="no-suggestions"' in page  # support now 2
+    # the overlay moves on: worked out anew
+    with app.app_context():
+        db = get_session()
+        db.add(CodebookAddition(level="stimulus", language="en", term="furlough pay", added_in=1))
+        db.commit()
+    suggested(app, client, in_process, link)
+    assert len(in_process) == 4
+
+
+def test_work_out_again_starts_the_suggestions_anew(
+    app: Flask, event: Event, in_process: list[list[str]]
+):
+    client = admin(app)
+    link = f"/admin/codebook?event={FIRST_SLUG}"
+    page = suggested(app, client, in_process, link)
+    assert 'id="no-suggestions"' in page and 'id="suggestions-again"' in page
+    token = csrf_token(client, link)
+    form = {"event": FIRST_SLUG, "min_support": "2"}
+    assert client.post("/admin/codebook/suggestions", data=form).status_code == 400  # no token
+    assert len(in_process) == 1
+    answer = client.post("/admin/codebook/suggestions", data={"csrf_token": token, **form})
+    assert answer.status_code == 302
+    assert answer.location == f"/admin/codebook?event={FIRST_SLUG}&min_support=2"
+    assert len(in_process) == 2 and in_process[1] == in_process[0]
+    suggested(app, client, in_process, answer.location)
+    unknown = {"csrf_token": token, "event": "no-such-event"}
+    assert client.post("/admin/codebook/suggestions", data=unknown).status_code == 404
+    # bad filters never give a 500: a word for the least support is the default
+    assert client.get("/admin/codebook?min_support=many").status_code == 200
+    assert client.get("/admin/codebook?event=no-such-event").status_code == 404
+
+
+def test_the_page_works_the_suggestions_out_in_the_background(app: Flask, event: Event):
+    for text in (STALL, "Another stall-out closed three more stalls."):
+        add_response(app, FIRST_SLUG, text=text, tags=reviewed([], ["economic_crisis"]))
+    client = admin(app)
+    started = time.monotonic()
+    first = client.get("/admin/codebook")
+    took = time.monotonic() - started
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200 and 'id="suggestions-working"' in html
+    assert 'data-live-url="/admin/codebook?' in html and 'id="additions"' not in html
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        answer = client.get("/admin/codebook", headers={"Accept": "application/json"})
+        assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+        html = answer.get_json()["html"]
+        if 'id="suggestions-working"' not in html:
+            break
+        time.sleep(1)
+    table = html.split('id="suggestions"')[1].split("</table>")[0]
+    assert "stall-out" in table and 'id="suggestions-worked-out"' in html
     print(f"first request {took:.3f} s")
