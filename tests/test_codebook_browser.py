@@ -1,0 +1,70 @@
+"""The codebook suggestions in a real browser: the page answers at once, works them out in the
+background, and its script shows them when they are ready; without script, a link does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from survey_db.models import Event
+
+from .admin_helpers import PASSWORD, add_response, make_organiser, sign_in_browser
+from .conftest import FIRST_SLUG
+
+pytestmark = pytest.mark.browser
+
+STALL = "Our night market vendors were hit hard by the stall-out this spring."
+
+
+def reviewed(machine: list[str], person: list[str]) -> dict:
+    return {
+        "machine_levels": machine,
+        "review_state": "changed",
+        "reviewed_levels": person,
+        "reviewed_groups": [],
+        "reviewed_areas": [],
+    }
+
+
+def test_the_suggestions_appear_when_worked_out_and_can_be_worked_out_again(
+    app: Flask, event: Event, live_server: str, browser: Any
+):
+    from playwright.sync_api import expect
+
+    make_organiser(app, "admin@example.org", PASSWORD, admin=True)
+    for text in (STALL, "Another stall-out closed three more stalls."):
+        add_response(app, FIRST_SLUG, text=text, tags=reviewed([], ["economic_crisis"]))
+    page = browser.new_context().new_page()
+    sign_in_browser(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/codebook")
+    expect(page.locator("#suggestions-working")).to_contain_text("Working out the suggestions")
+    expect(page.get_by_role("link", name="Show the suggestions")).to_be_visible()
+    address = page.url
+    # the script swaps the list in, without a reload
+    expect(page.locator("#suggestions")).to_contain_text("stall-out", timeout=180_000)
+    assert page.url == address and page.locator("#suggestions-working").count() == 0
+    expect(page.locator("#suggestions-worked-out")).to_contain_text("Worked out at")
+    page.get_by_role("button", name="Work out again").click()
+    expect(page.locator("#suggestions-working")).to_be_visible()
+    expect(page.locator("#suggestions")).to_contain_text("stall-out", timeout=180_000)
+
+
+def test_without_script_the_link_shows_the_suggestions(
+    app: Flask, event: Event, live_server: str, browser: Any
+):
+    from playwright.sync_api import expect
+
+    make_organiser(app, "admin@example.org", PASSWORD, admin=True)
+    add_response(app, FIRST_SLUG, text=STALL, tags=reviewed([], ["economic_crisis"]))
+    page = browser.new_context(java_script_enabled=False).new_page()
+    sign_in_browser(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/codebook?min_support=1")
+    link = page.get_by_role("link", name="Show the suggestions")
+    for _look in range(180):
+        if page.locator("#suggestions-working").count() == 0:
+            break
+        page.wait_for_timeout(1000)
+        link.click()
+    expect(page.locator("#suggestions")).to_contain_text("stall-out")
