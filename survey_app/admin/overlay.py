@@ -24,7 +24,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from pipeline import Addition, build_tagger
+from pipeline import TAGGER_VERSION, Addition, build_tagger
 from pipeline.codebook import CodebookError
 from pipeline.suggest import ReviewedText, Suggestion, suggest
 from pipeline.tagger import Tagger, language_of
@@ -220,9 +220,11 @@ def stored_result(path: Path, asked: dict[str, Any]) -> tuple[dict[str, Any], da
 
 def preview_file(folder: Path, addition: Addition, event: Event | None, revision: int) -> Path:
     """Where the preview of ``addition`` (over ``event``'s answers, or all) at overlay
-    ``revision`` is kept once worked out."""
-    asked = {"preview": [event.slug if event else "", *astuple(addition)], "revision": revision}
-    return result_file(folder, asked)
+    ``revision`` (with the bundled codebook of this release) is kept once worked out."""
+    question = [event.slug if event else "", *astuple(addition)]
+    return result_file(
+        folder, {"preview": question, "revision": revision, "codebook": TAGGER_VERSION}
+    )
 
 
 def store_preview(path: Path, result: Preview, revision: int) -> None:
@@ -358,11 +360,13 @@ def suggestions(db: Session, event: Event | None = None, min_support: int = 2) -
 
 
 def suggestions_asked(db: Session, event: Event | None, min_support: int) -> dict[str, Any]:
-    """What the suggestions depend on: the event filter, the least support, the overlay's
-    revision and the reviews' state (a result kept for these is never stale)."""
+    """What the suggestions depend on: the event filter, the least support, the bundled
+    codebook, the overlay's revision and the reviews' state (a result kept for these is never
+    stale)."""
     return {
         "suggestions": event.slug if event else "",
         "min_support": min_support,
+        "codebook": TAGGER_VERSION,
         "revision": overlay_revision(db),
         "reviews": reviews_state(db, event),
     }
