@@ -8,7 +8,7 @@ both workbooks always show a response alike.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,20 @@ def filtered_rows(db: Session, event: Event, ids: Collection[int]) -> Iterator[t
     return (row for row in raw_rows(db, event) if row[position] in ids)
 
 
-def build_filtered(db: Session, event: Event, ids: Collection[int], path: str | Path) -> Path:
-    """Write the chosen responses of ``event`` to ``path`` atomically and return the path."""
-    book = Book(db, event, "en")
+def build_filtered(
+    db: Session,
+    event: Event,
+    ids: Collection[int],
+    path: str | Path,
+    *,
+    pace: Callable[[], None] | None = None,
+) -> Path:
+    """Write the chosen responses of ``event`` to ``path`` atomically and return the path.
+
+    ``pace``, if given, is called after every row written (a background build reports
+    progress in it).
+    """
+    book = Book(db, event, "en", pace)
     widths = [40 if name in _TEXT_COLUMNS else 14 for name in HEADERS]
     sheet = Sheet(book, "Responses", widths, f"B{TITLE_ROWS + 2}")
     sheet.table("Responses", HEADERS, filtered_rows(db, event, ids), _styles())

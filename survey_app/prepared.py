@@ -11,13 +11,16 @@ downloads page is next opened.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from .background import command_alive
 
@@ -32,36 +35,64 @@ PROGRESS_ROWS = 2_000
 @dataclass(frozen=True)
 class Wanted:
     """One workbook a download asks for: the summary (in a language, with or without demo
-    answers) or the raw responses."""
+    answers), the raw responses, or the responses list filtered by ``query`` (the list's
+    filters that are set, as a normalised query string: see :func:`filtered`)."""
 
     workbook: str
     lang: str = "en"
     demo: bool = False
+    query: str = ""
 
     @property
     def key(self) -> str:
-        """The workbook's name in the organiser's folder and in the page's form."""
+        """The workbook's name in the organiser's folder and in the page's form.
+
+        A filtered list's is a digest of its filters: the same filters, the same file.
+        """
         if self.workbook == "raw":
             return "raw"
+        if self.workbook == "filtered":
+            return "filtered-" + hashlib.sha256(self.query.encode()).hexdigest()[:16]
         return "summary" + ("-zh" if self.lang == "zh" else "") + ("-demo" if self.demo else "")
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """A filtered list's filters, by name."""
+        return dict(parse_qsl(self.query))
 
     def download_name(self, slug: str) -> str:
         """The file name the browser saves (the same as an immediate download's)."""
         if self.workbook == "raw":
             return f"{slug}-responses.xlsx"
+        if self.workbook == "filtered":
+            return f"{slug}-responses-filtered.xlsx"
         return f"{slug}-summary{'-with-demo' if self.demo else ''}.xlsx"
 
     def audit_detail(self) -> dict[str, Any]:
         """What the audit log notes of this download (as for an immediate one)."""
         if self.workbook == "raw":
             return {"workbook": "raw"}
+        if self.workbook == "filtered":
+            return {"workbook": "filtered", "filters": self.filters}
         return {"workbook": "summary", "lang": self.lang, "demo": self.demo}
 
     def export_arguments(self) -> list[str]:
         """``flask export`` options that build this workbook."""
         if self.workbook == "raw":
             return ["--raw"]
+        if self.workbook == "filtered":
+            return ["--filtered", self.query]
         return ["--lang", self.lang, *(["--include-demo"] if self.demo else [])]
+
+
+def filtered(filters: dict[str, str]) -> Wanted:
+    """The workbook of the responses list with ``filters`` (those that are set), in a normal
+    form: the same filters in any order make the same workbook."""
+    return Wanted("filtered", query=urlencode(sorted(filters.items())))
+
+
+#: A filtered list's key, as :attr:`Wanted.key` makes it (nothing else is a file name).
+FILTERED_KEY = re.compile(r"filtered-[0-9a-f]{16}")
 
 
 #: Every workbook a download may ask for, by key; the page lists them in this order.
@@ -109,6 +140,13 @@ def _read_progress(path: Path) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 class Folder:
     """One organiser's prepared workbooks of one event."""
 
@@ -118,6 +156,28 @@ class Folder:
 
     def file(self, wanted: Wanted) -> Path:
         return self.path / f"{wanted.key}.xlsx"
+
+    def query_file(self, wanted: Wanted) -> Path:
+        """Where a filtered list's filters are kept, for the page to list its workbook."""
+        return self.path / f"{wanted.key}.query"
+
+    def wanted(self, key: str) -> Wanted | None:
+        """The workbook named ``key``: one of :data:`WANTED`, or a filtered list prepared
+        here before; ``None`` for anything else."""
+        if key in WANTED:
+            return WANTED[key]
+        if not FILTERED_KEY.fullmatch(key):
+            return None
+        try:
+            return Wanted("filtered", query=(self.path / f"{key}.query").read_text("utf-8"))
+        except OSError:
+            return None
+
+    def filtered_lists(self) -> list[Wanted]:
+        """The filtered lists prepared here (or being prepared), oldest first."""
+        files = sorted(self.path.glob("filtered-*.query"), key=_modified)
+        found = (self.wanted(file.stem) for file in files)
+        return [wanted for wanted in found if wanted is not None]
 
     def pid_file(self, wanted: Wanted) -> Path:
         return self.path / f"{wanted.key}.pid"
@@ -138,8 +198,9 @@ class Folder:
         return found
 
     def sweep(self) -> None:
-        """Remove every organiser's prepared workbooks older than :data:`KEEP_SECONDS`."""
-        for file in self.root.glob("*/*/*.xlsx"):
+        """Remove every organiser's prepared workbooks older than :data:`KEEP_SECONDS`, and
+        the filters of filtered lists asked for as long ago."""
+        for file in [*self.root.glob("*/*/*.xlsx"), *self.root.glob("*/*/*.query")]:
             try:
                 if time.time() - file.stat().st_mtime > KEEP_SECONDS:
                     file.unlink()

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from flask import (
     Flask,
@@ -45,9 +46,9 @@ from survey_db.models import Response as Answer
 from ..background import start_command
 from ..db import get_session
 from ..forms import AppForm
-from ..prepared import MAX_WORKING, WANTED, Folder, Wanted, write_progress
+from ..prepared import MAX_WORKING, WANTED, Folder, Wanted, filtered, write_progress
 from ..texts import gettext as _
-from . import bp
+from . import bp, queries
 from .access import event_or_404, organiser
 from .audit import record
 
@@ -63,9 +64,11 @@ LOG_NAME = "downloads.log"
 
 
 class PrepareForm(AppForm):
-    """The *Prepare* button of one workbook."""
+    """The *Prepare* button of one workbook (``filtered``: the responses list with the
+    filters in ``filters``, its query string)."""
 
-    workbook = HiddenField(validators=[AnyOf(list(WANTED))])
+    workbook = HiddenField(validators=[AnyOf([*WANTED, "filtered"])])
+    filters = HiddenField()
 
 
 def background_from() -> int:
@@ -97,6 +100,41 @@ def _prepare_instead(event: Event, wanted: Wanted) -> ResponseReturnValue:
         "success",
     )
     return redirect(url_for(".downloads", slug=event.slug, _anchor=f"workbook-{wanted.key}"))
+
+
+def list_workbook(filters: queries.Filters) -> Wanted:
+    """The prepared workbook of the responses list with ``filters``."""
+    return filtered(filters.as_args())
+
+
+def prepare_list_instead(event: Event, filters: queries.Filters) -> ResponseReturnValue:
+    """Send the organiser to the downloads page, where a long list's workbook is prepared."""
+    flash(
+        _(
+            "This list has too many answers to build its workbook while you wait: "
+            "prepare it here, and download it when it is ready."
+        ),
+        "success",
+    )
+    return redirect(_list_page(event, list_workbook(filters), anchor=True))
+
+
+def _list_page(event: Event, wanted: Wanted, anchor: bool = False) -> str:
+    """The downloads page, showing the filtered list ``wanted`` even if not prepared yet."""
+    return url_for(
+        ".downloads",
+        slug=event.slug,
+        list="filtered",
+        **wanted.filters,
+        _anchor=f"workbook-{wanted.key}" if anchor else None,
+    )
+
+
+def _asked_list() -> Wanted | None:
+    """The filtered list the page's address asks for (``?list=filtered&...``), if any."""
+    if request.args.get("list") != "filtered":
+        return None
+    return list_workbook(queries.Filters.from_args(request.args))
 
 
 def audit_download(db: Session, event: Event, workbook: str, **detail: object) -> None:
@@ -190,12 +228,37 @@ def download_raw(slug: str) -> ResponseReturnValue:
 
 
 def downloads_context(event: Event) -> dict[str, object]:
-    """What the downloads page shows: each workbook's build, and its *Prepare* button."""
+    """What the downloads page shows: each workbook's build, and its *Prepare* button.
+
+    The filtered lists prepared before follow the event's workbooks, with the one the
+    address asks for (a long list's download sends the organiser here) even if not yet.
+    """
+    from .responses import filter_chips  # the list's own wording of its filters
+
     folder = _folder(event)
+    lists = folder.filtered_lists()
+    asked = _asked_list()
+    if asked is not None and asked not in lists:
+        lists.append(asked)
+    titles = {}
+    for wanted in lists:
+        chips = filter_chips(event, queries.Filters.from_args(wanted.filters))
+        shown = "; ".join(words for _name, words in chips)
+        titles[wanted.key] = (
+            _("The responses list: %(filters)s", filters=shown)
+            if shown
+            else _("The responses list, not filtered")
+        )
     return {
-        "builds": [folder.build(wanted) for wanted in WANTED.values()],
+        "builds": [folder.build(wanted) for wanted in [*WANTED.values(), *lists]],
+        "list_titles": titles,
         "form": PrepareForm(),
         "progress_every": PROGRESS_EVERY,
+        "status_url": url_for(
+            ".downloads_status",
+            slug=event.slug,
+            **({"list": "filtered", **asked.filters} if asked is not None else {}),
+        ),
     }
 
 
@@ -230,6 +293,8 @@ def downloads_status(slug: str) -> ResponseReturnValue:
 def start_build(app: Flask, folder: Folder, event: Event, wanted: Wanted) -> int:
     """Start ``flask export`` for ``wanted`` in the background; give its process id."""
     folder.path.mkdir(parents=True, exist_ok=True)
+    if wanted.workbook == "filtered":
+        folder.query_file(wanted).write_text(wanted.query, "utf-8")
     progress = folder.progress_file(wanted)
     write_progress(progress, rows=0, expected=0, done=False)
     arguments = ["export", event.slug, "--output", str(folder.file(wanted))]
@@ -250,7 +315,12 @@ def prepare_download(slug: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("The button had expired: please press it again."), "error")
         return redirect(back)
-    wanted = WANTED[form.workbook.data]
+    if form.workbook.data == "filtered":
+        chosen = queries.Filters.from_args(dict(parse_qsl(form.filters.data or "")))
+        wanted = list_workbook(chosen)
+        back = _list_page(event, wanted)
+    else:
+        wanted = WANTED[form.workbook.data]
     folder = _folder(event)
     if folder.working(wanted):
         flash(_("This workbook is being prepared already: its progress shows below."), "error")
@@ -266,7 +336,7 @@ def prepare_download(slug: str) -> ResponseReturnValue:
     )
     db.commit()
     flash(_("The workbook is being prepared. Its progress shows below."), "success")
-    return redirect(back)
+    return redirect(url_for(".downloads", slug=slug))
 
 
 @bp.get("/e/<slug>/prepared.xlsx")
@@ -274,7 +344,7 @@ def prepare_download(slug: str) -> ResponseReturnValue:
 def download_prepared(slug: str) -> ResponseReturnValue:
     """Send a workbook prepared in the background (``?workbook=KEY``), if it is ready."""
     event = event_or_404(slug)
-    wanted = WANTED.get(request.args.get("workbook", ""))
+    wanted = _folder(event).wanted(request.args.get("workbook", ""))
     build = _folder(event).build(wanted) if wanted is not None else None
     if build is None or build.ready_at is None:
         flash(_("That workbook is not ready: prepare it below."), "error")
@@ -287,5 +357,7 @@ def download_prepared(slug: str) -> ResponseReturnValue:
     )
     response.headers["Cache-Control"] = "no-store"
     detail = {**build.wanted.audit_detail(), "prepared_at": build.ready_at.isoformat()}
+    if build.wanted.workbook == "filtered":
+        detail["rows"] = build.rows
     audit_download(get_session(), event, detail.pop("workbook"), **detail)
     return response

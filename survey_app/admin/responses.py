@@ -26,7 +26,7 @@ from ..i18n import current_language
 from ..texts import gettext as _
 from . import audit, bp, pagination, queries
 from .access import event_or_404, organiser
-from .downloads import audit_download, send_built
+from .downloads import audit_download, background_from, prepare_list_instead, send_built
 from .review_forms import ReviewForm
 
 #: Characters of an answer's text shown in the list (around its first evidence).
@@ -225,11 +225,17 @@ def responses(slug: str) -> ResponseReturnValue:
 @bp.get("/e/<slug>/responses/filtered.xlsx")
 @login_required
 def download_filtered(slug: str) -> ResponseReturnValue:
-    """Send the answers of the filtered list as a workbook, one row each, as the raw export."""
+    """Send the answers of the filtered list as a workbook, one row each, as the raw export.
+
+    A list longer than the downloads' threshold is prepared in the background instead.
+    """
     event = event_or_404(slug)
     filters = queries.Filters.from_args(request.args)
     db = get_session()
-    ids = set(db.scalars(queries.filtered(event, filters).with_only_columns(Response.id)))
+    chosen = queries.filtered(event, filters).with_only_columns(Response.id).order_by(None)
+    if (db.scalar(select(func.count()).select_from(chosen.subquery())) or 0) > background_from():
+        return prepare_list_instead(event, filters)
+    ids = set(db.scalars(chosen))
 
     def build(path: Path) -> Path:
         return build_filtered(db, event, ids, path)

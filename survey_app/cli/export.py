@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import click
 from flask import current_app
@@ -15,10 +16,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from exports import build_summary
+from exports.filtered import build_filtered
 from exports.raw import build_raw
 from survey_db.engine import session_factory
 from survey_db.models import Event, Organiser, Response
 
+from ..admin import queries
 from ..db import get_engine
 from ..prepared import PROGRESS_ROWS, write_progress
 
@@ -54,6 +57,12 @@ def progress_writer(path: Path, expected: int) -> Callable[[], None]:
 )
 @click.option("--raw", is_flag=True, help="Every response of the event, raw, instead.")
 @click.option(
+    "--filtered",
+    metavar="QUERY",
+    help="The console's responses list with these filters instead (its query string, "
+    "e.g. 'stakeholder=government&q=wage'; '' for every response), as its download.",
+)
+@click.option(
     "--for-organiser",
     type=int,
     help="Organiser id: the Series sheet compares only the events they may see.",
@@ -70,6 +79,7 @@ def export_command(
     lang: str,
     include_demo: bool,
     raw: bool,
+    filtered: str | None,
     for_organiser: int | None,
     progress: Path | None,
 ) -> None:
@@ -85,11 +95,17 @@ def export_command(
             if reader is None or not reader.can_see(event):
                 raise click.ClickException(f"organiser {for_organiser} may not see '{slug}'")
             visible = reader.visible_event_ids()
-        pace = None
-        if progress is not None:
-            answers = select(func.count()).where(Response.event_id == event.id)
-            pace = progress_writer(progress, db.scalar(answers) or 0)
-        if raw:
+        ids: set[int] | None = None
+        if filtered is not None:
+            # The list's own filter rule, read from its query string as the view reads it.
+            chosen = queries.Filters.from_args(dict(parse_qsl(filtered)))
+            ids = set(db.scalars(queries.filtered(event, chosen).with_only_columns(Response.id)))
+        answers = select(func.count()).where(Response.event_id == event.id)
+        expected = len(ids) if ids is not None else db.scalar(answers) or 0
+        pace = progress_writer(progress, expected) if progress is not None else None
+        if ids is not None:
+            path = build_filtered(db, event, ids, output, pace=pace)
+        elif raw:
             path = build_raw(db, event, output, pace=pace)
         else:
             path = build_summary(
@@ -103,7 +119,9 @@ def export_command(
                 base_url=current_app.config.get("PUBLIC_BASE_URL", ""),
             )
     if progress is not None:
-        write_progress(progress, rows=0, expected=0, done=True)
+        write_progress(progress, rows=expected, expected=expected, done=True)
     what = "raw responses" if raw else "summary"
-    demo = " with demo answers" if include_demo and not raw else ""
+    if ids is not None:
+        what = f"{len(ids)} responses of the filtered list"
+    demo = " with demo answers" if include_demo and not raw and ids is None else ""
     click.echo(f"Wrote the {what} of '{slug}'{demo} to {path}.")
