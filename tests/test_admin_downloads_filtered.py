@@ -166,3 +166,11 @@ def test_the_export_command_writes_the_filtered_list(app: Flask, answers: None, 
     assert json.loads(progress.read_text()) == {"rows": 1, "expected": 1, "done": True}
     found = texts(output.read_bytes())
     assert NOT_OURS in found and OURS not in found
+
+
+def test_the_workbooks_page_is_a_tab_of_the_event(organiser_client: FlaskClient, event: Event):
+    tab = f'<a href="{DOWNLOADS}"'
+    overview = organiser_client.get(f"{CONSOLE}/").get_data(as_text=True)
+    assert f"{tab}>Workbooks</a>" in overview
+    page = organiser_client.get(DOWNLOADS).get_data(as_text=True)
+    assert f'{tab} aria-current="page">Workbooks</a>' in page

@@ -145,3 +145,19 @@ def test_audit_log_is_paginated(app: Flask, admin_client: FlaskClient) -> None:
     assert "f59.xlsx" in first and "f10.xlsx" in first and "f9.xlsx" not in first
     second = admin_client.get("/admin/audit?page=2").get_data(as_text=True)
     assert "f9.xlsx" in second and "Signed in" in second
+
+
+def test_audit_log_words_the_downloads_and_their_filters(
+    app: Flask, admin_client: FlaskClient, event: Event
+) -> None:
+    with app.app_context():
+        db = get_session()
+        here = db.get(Event, event.id)
+        filters = {"stakeholder": "government", "q": "wage"}
+        audit.record(db, "download_prepare", event=here, workbook="filtered", filters=filters)
+        audit.record(db, "download", event=here, workbook="filtered", filters=filters, rows=2)
+        db.commit()
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert page.index("Workbook downloaded") < page.index("Workbook preparation started")
+    assert "q=wage, stakeholder=government" in page and "{'" not in page
+    assert re.search(r'class="key">Rows</span>\s*2<', page)

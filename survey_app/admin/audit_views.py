@@ -32,6 +32,8 @@ ACTIONS = {
     "organiser_disabled": _l("Organiser disabled"),
     "password_reset": _l("Password reset"),
     "tag_now": _l("Tagging started from the console"),
+    "download": _l("Workbook downloaded"),
+    "download_prepare": _l("Workbook preparation started"),
 }
 #: Labels of the details an entry keeps; others show their key.
 DETAILS = {
@@ -49,6 +51,13 @@ DETAILS = {
     "path": _l("Address asked for"),
     "limit": _l("Limit"),
     "response": _l("Answer"),
+    "workbook": _l("Workbook"),
+    "filters": _l("Filters"),
+    "rows": _l("Rows"),
+    "prepared_at": _l("Prepared at"),
+    "pid": _l("Process"),
+    "lang": _l("Language"),
+    "demo": _l("Demo answers included"),
 }
 
 

@@ -273,6 +273,7 @@ def downloads(slug: str) -> ResponseReturnValue:
     return render_template(
         "admin/downloads.html",
         event=event,
+        active="admin.downloads",
         answers=answers,
         large=answers > background_from(),
         **downloads_context(event),
