@@ -9,14 +9,24 @@ command writes (the run log, a progress file).
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from click import ClickException
 from flask import Flask
+
+#: The longest error line a page shows of a failed job.
+ERROR_LENGTH = 200
 
 
 def job_environment(app: Flask) -> dict[str, str]:
@@ -61,3 +71,99 @@ def command_alive(pid_file: Path, *words: bytes) -> bool:
     except (OSError, ValueError):
         return False
     return all(word in command for word in words)
+
+
+#: An absolute path in an error message: the server's folders are not for the page.
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^/\\\s'\"]+){2,}")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A background job that ended without writing its result: when it ended (or, if it
+    left no note, when it was started), and the last line of its error if it noted one."""
+
+    at: datetime
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A command started in the background to write one file, ``output``: its process id is
+    kept beside it (``.pid``, as the prepared workbooks' builds keep theirs), and so is what
+    went wrong when it failed (``.failed``). ``words`` tell its command line apart from
+    another process's that got the same id later.
+
+    Its state: ``working`` while it runs; ``done`` once its result is there; ``failed`` when
+    it ended without one (the page then waits for a person to try again, never starting it
+    anew on every look); ``none`` before it was ever started.
+    """
+
+    output: Path
+    words: tuple[bytes, ...]
+
+    @property
+    def pid_file(self) -> Path:
+        return self.output.with_suffix(".pid")
+
+    @property
+    def failure_file(self) -> Path:
+        return self.output.with_suffix(".failed")
+
+    def running(self) -> bool:
+        """Whether the job runs now."""
+        return command_alive(self.pid_file, *self.words, bytes(self.output))
+
+    def state(self, finished: Callable[[], bool]) -> str:
+        """Where the job stands; ``finished`` tells whether its result is there (asked only
+        once the job was seen not running, so a job ending meanwhile is not taken as failed)."""
+        if self.running():
+            return "working"
+        if finished():
+            return "done"
+        return "failed" if self.pid_file.exists() else "none"
+
+    def start(self, app: Flask, arguments: Sequence[str], log: Path) -> int:
+        """Start the command (``start_command``), forgetting an earlier failure."""
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.failure_file.unlink(missing_ok=True)
+        pid = start_command(app, arguments, log)
+        self.pid_file.write_text(str(pid), "ascii")
+        return pid
+
+    def failure(self) -> Failure:
+        """What is known of the failed job (the log it wrote to keeps the whole traceback)."""
+        try:
+            noted = json.loads(self.failure_file.read_text("utf-8"))
+            return Failure(datetime.fromisoformat(noted["at"]), str(noted["error"]))
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+        try:
+            started = self.pid_file.stat().st_mtime
+        except OSError:
+            started = time.time()
+        return Failure(datetime.fromtimestamp(started, UTC))
+
+
+def error_line(error: BaseException) -> str:
+    """The error's message in one short line for people: no traceback, no server paths."""
+    message = error.format_message() if isinstance(error, ClickException) else str(error)
+    first = next((line.strip() for line in message.splitlines() if line.strip()), "")
+    line = _PATH.sub(lambda found: re.split(r"[/\\]", found.group())[-1], first)
+    if not isinstance(error, ClickException):
+        line = f"{type(error).__name__}: {line}" if line else type(error).__name__
+    return line if len(line) <= ERROR_LENGTH else line[: ERROR_LENGTH - 1] + "…"
+
+
+@contextmanager
+def noting_failure(output: Path | None) -> Iterator[None]:
+    """Run a job's work; if it fails, note when and its :func:`error_line` beside
+    ``output`` for the page that started it (:meth:`Job.failure`), and let the error go on
+    to the log."""
+    try:
+        yield
+    except Exception as error:
+        if output is not None:
+            note = {"at": datetime.now(UTC).isoformat(), "error": error_line(error)}
+            with suppress(OSError):
+                Job(output, ()).failure_file.write_text(json.dumps(note), "utf-8")
+        raise

@@ -46,6 +46,7 @@ ACCESS = {
     "admin.codebook": "admin",
     "admin.codebook_add": "admin",
     "admin.codebook_preview": "admin",
+    "admin.codebook_preview_again": "admin",
     "admin.codebook_remove": "admin",
     "admin.codebook_suggest_again": "admin",
     "admin.event_overview": "event",

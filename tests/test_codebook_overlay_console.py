@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-import survey_app.admin.codebook_views as codebook_views
+import survey_app.background as background
 from survey_app.db import get_session
 from survey_db.models import AuditEntry, CodebookAddition, Event, ResponseTag, utcnow
 
@@ -31,39 +34,59 @@ def reviewed(machine: list[str], person: list[str]) -> dict:
     }
 
 
+class Started(list[list[str]]):
+    """The commands the pages started; each a stand-in process (its command line names the
+    job, as the real one's does) that runs until the test works its result out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, _app: Flask, arguments: list[str], log: Path) -> int:
+        self.append(list(arguments))
+        stand_in = [sys.executable, "-c", "import time; time.sleep(300)", *arguments]
+        self.processes.append(subprocess.Popen(stand_in))
+        return self.processes[-1].pid
+
+    def work_out(self, app: Flask) -> None:
+        """Run the last command here, as the background would, and end its stand-in."""
+        result = app.test_cli_runner().invoke(args=self[-1])
+        assert result.exit_code == 0, result.output
+        self.end()
+
+    def end(self) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture
-def in_process(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The preview the page starts in the background, run here instead (as the command
-    would, through the CLI) once the page has answered; the commands started."""
-    started: list[list[str]] = []
-
-    def start(_app: Flask, arguments: list[str], log: Path) -> int:
-        started.append(list(arguments))
-        return 0
-
-    monkeypatch.setattr(codebook_views, "start_command", start)
-    return started
+def in_process(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Started]:
+    """The results the pages start in the background, worked out here instead (as the
+    command would, through the CLI) once the page has answered; the commands started."""
+    started = Started()
+    monkeypatch.setattr(background, "start_command", started.start)
+    yield started
+    started.end()
 
 
-def previewed(app: Flask, client: FlaskClient, started: list[list[str]], link: str, **query):
+def previewed(app: Flask, client: FlaskClient, started: Started, link: str, **query):
     """Ask for a preview: the page says it is being worked out; then work it out as the
     background command would, and ask again."""
     waiting = client.get(link, query_string=query or None)
     assert waiting.status_code == 200, waiting.get_data(as_text=True)
     assert 'id="preview-working"' in waiting.get_data(as_text=True)
-    result = app.test_cli_runner().invoke(args=started[-1])
-    assert result.exit_code == 0, result.output
+    started.work_out(app)
     return client.get(link, query_string=query or None)
 
 
-def suggested(app: Flask, client: FlaskClient, started: list[list[str]], link: str) -> str:
+def suggested(app: Flask, client: FlaskClient, started: Started, link: str) -> str:
     """Ask for the suggestions: the page says they are being worked out; then work them out
     as the background command would, and ask again."""
     waiting = client.get(link).get_data(as_text=True)
     assert 'id="suggestions-working"' in waiting and 'id="suggestions"' not in waiting
     assert started[-1][:2] == ["codebook", "suggest"]
-    result = app.test_cli_runner().invoke(args=started[-1])
-    assert result.exit_code == 0, result.output
+    started.work_out(app)
     page = client.get(link).get_data(as_text=True)
     assert 'id="suggestions-working"' not in page
     return page
@@ -102,9 +125,7 @@ def test_only_admins_see_the_codebook_pages(app: Flask, organiser_client: FlaskC
     assert response.status_code == 404 and rows(app) == []
 
 
-def test_a_suggestion_is_previewed_added_and_removed(
-    app: Flask, event: Event, in_process: list[list[str]]
-):
+def test_a_suggestion_is_previewed_added_and_removed(app: Flask, event: Event, in_process: Started):
     for text in (
         STALL,
         "Another stall-out closed three more stalls.",
@@ -151,7 +172,7 @@ def test_a_suggestion_is_previewed_added_and_removed(
 
 
 def test_malformed_and_too_broad_terms_get_a_clear_message(
-    app: Flask, event: Event, in_process: list[list[str]]
+    app: Flask, event: Event, in_process: Started
 ):
     client = admin(app)
     for term, message in (
@@ -191,7 +212,7 @@ def test_malformed_and_too_broad_terms_get_a_clear_message(
 
 
 def test_a_shield_from_removed_levels_is_previewed_added_and_removed(
-    app: Flask, event: Event, in_process: list[list[str]]
+    app: Flask, event: Event, in_process: Started
 ):
     for text in (
         "We ran a lockdown drill at the school.",
@@ -251,9 +272,7 @@ def test_a_shield_from_removed_levels_is_previewed_added_and_removed(
     assert removed.status_code == 302 and rows(app) == [("lockdown drill", 1, 2)]
 
 
-def test_an_addition_without_its_preview_is_refused(
-    app: Flask, event: Event, in_process: list[list[str]]
-):
+def test_an_addition_without_its_preview_is_refused(app: Flask, event: Event, in_process: Started):
     client = admin(app)
     query = {"level": "virus", "language": "en", "term": "long haulers", "source": "typed"}
     token = csrf_token(client, "/admin/codebook")
@@ -299,7 +318,7 @@ def test_the_page_starts_the_preview_in_the_background_and_shows_it_when_ready(
 
 
 def test_suggestions_are_kept_until_the_reviews_or_the_overlay_change(
-    app: Flask, event: Event, in_process: list[list[str]]
+    app: Flask, event: Event, in_process: Started
 ):
     texts = (STALL, "Another stall-out closed three more stalls.", "After the stall-out we sold.")
     for text in texts:
@@ -331,9 +350,7 @@ def test_suggestions_are_kept_until_the_reviews_or_the_overlay_change(
     assert len(in_process) == 4
 
 
-def test_work_out_again_starts_the_suggestions_anew(
-    app: Flask, event: Event, in_process: list[list[str]]
-):
+def test_work_out_again_starts_the_suggestions_anew(app: Flask, event: Event, in_process: Started):
     client = admin(app)
     link = f"/admin/codebook?event={FIRST_SLUG}"
     page = suggested(app, client, in_process, link)

@@ -4,12 +4,15 @@ Suggestions build trial taggers and a preview tags every answer holding the term
 overlay and without it (seconds each, more for Chinese, whose tagger loads its word list
 anew): the pages start them in the background (``flask codebook suggest|preview ... --store
 FILE``), keyed by what they depend on, and show them once written (console.js swaps them in).
+A job that ended without writing its result is not started again by the page: it says so, and
+offers *Try again*.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import (
     abort,
@@ -32,7 +35,7 @@ from survey_db.models.overlay import KINDS, SOURCES, active_additions, overlay_r
 from survey_db.models.vocabulary import LANGUAGES, LEVELS
 
 from .. import labels
-from ..background import command_alive, start_command
+from ..background import Failure, Job
 from ..db import get_session
 from ..forms import AppForm
 from ..texts import gettext as _
@@ -114,16 +117,43 @@ def _folder() -> Path:
     return Path(current_app.config["EXPORT_DIR"], PREVIEWS)
 
 
+def _job(path: Path) -> Job:
+    """The background job that writes the result kept at ``path``."""
+    return Job(path, (b"codebook",))
+
+
 def _start(path: Path, arguments: list[str]) -> None:
     """Work a result out in the background (``flask codebook ARGUMENTS --store PATH``),
     unless it is being worked out already."""
-    pid_file = path.with_suffix(".pid")
-    if command_alive(pid_file, b"codebook", str(path).encode()):
+    job = _job(path)
+    if job.running():
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     command = ["codebook", arguments[0], "--store", str(path), *arguments[1:]]
-    pid_file.write_text(str(start_command(app, command, path.parent / "jobs.log")), "ascii")
+    job.start(app, command, path.parent / "jobs.log")
+
+
+Result = TypeVar("Result")
+
+
+def _follow(
+    path: Path, load: Callable[[], Result | None], arguments: list[str]
+) -> tuple[Result | None, Failure | None]:
+    """The result kept at ``path`` (``load`` reads it), or else: its job started if it never
+    was (the page then shows it working), or its failure if it ended without the result (the
+    page then waits for *Try again*)."""
+    found: Result | None = None
+
+    def finished() -> bool:
+        nonlocal found
+        found = load()
+        return found is not None
+
+    job = _job(path)
+    state = job.state(finished)
+    if state == "none":
+        _start(path, arguments)
+    return found, job.failure() if state == "failed" else None
 
 
 def _suggestions_job(event: Event | None, support: int) -> tuple[Path, dict[str, Any], list[str]]:
@@ -157,9 +187,7 @@ def codebook() -> ResponseReturnValue:
     db = get_session()
     event, support = _filters()
     path, asked, arguments = _suggestions_job(event, support)
-    stored = stored_suggestions(path, asked)
-    if stored is None:
-        _start(path, arguments)
+    stored, failure = _follow(path, lambda: stored_suggestions(path, asked), arguments)
     found, worked_out = stored if stored is not None else ([], None)
     history = list(
         db.scalars(
@@ -171,7 +199,8 @@ def codebook() -> ResponseReturnValue:
     return _page(
         render_template(
             "admin/codebook.html",
-            working=stored is None,
+            working=stored is None and failure is None,
+            failure=failure,
             worked_out=worked_out,
             progress_every=PREVIEW_EVERY,
             suggestions=found[:SHOWN],
@@ -202,20 +231,29 @@ def codebook_suggest_again() -> ResponseReturnValue:
     return redirect(url_for(".codebook", event=event.slug if event else None, min_support=support))
 
 
-def _stored(addition: Addition, event: Event | None) -> tuple[Preview | None, Path]:
-    """The preview of ``addition`` worked out at the overlay's revision, and its file."""
+def _preview_job(addition: Addition, event: Event | None) -> tuple[Path, int, list[str]]:
+    """The file the preview of ``addition`` at the overlay's revision is kept in, the
+    revision, and the command that works it out."""
     revision = overlay_revision(get_session())
-    path = preview_file(_folder(), addition, event, revision)
-    return stored_preview(path, revision), path
-
-
-def _start_preview(addition: Addition, event: Event | None, path: Path) -> None:
-    """Work the preview out in the background, unless it is being worked out already."""
     arguments = ["preview"]
     arguments += ["--shield"] if addition.kind == "shield" else []
     arguments += ["--weak"] if addition.weak else []
     arguments += ["--event", event.slug] if event is not None else []
-    _start(path, [*arguments, "--", addition.level, addition.language, addition.term])
+    arguments += ["--", addition.level, addition.language, addition.term]
+    return preview_file(_folder(), addition, event, revision), revision, arguments
+
+
+def _stored(addition: Addition, event: Event | None) -> Preview | None:
+    """The preview of ``addition`` worked out at the overlay's revision."""
+    path, revision, _arguments = _preview_job(addition, event)
+    return stored_preview(path, revision)
+
+
+def _asked_term(form: TermForm) -> Addition:
+    """The term the form asks to preview, or :class:`OverlayRefused`."""
+    return parse_addition(
+        form.level.data, form.language.data, form.term.data, form.weak.data, form.kind.data
+    )
 
 
 @bp.get("/codebook/preview")
@@ -227,20 +265,17 @@ def codebook_preview() -> ResponseReturnValue:
     event = _event(form.event.data)
     error = None
     result = None
-    working = False
+    failure = None
     asked = bool(request.args)  # a bare visit shows the empty form, not its errors
     if asked and form.validate():
         try:
-            addition = parse_addition(
-                form.level.data, form.language.data, form.term.data, form.weak.data, form.kind.data
-            )
+            addition = _asked_term(form)
         except OverlayRefused as refusal:
             error = str(refusal)
         else:
-            result, path = _stored(addition, event)
-            if result is None:
-                _start_preview(addition, event, path)
-                working = True
+            path, revision, arguments = _preview_job(addition, event)
+            result, failure = _follow(path, lambda: stored_preview(path, revision), arguments)
+    working = asked and error is None and result is None and failure is None and not form.errors
     confirm = None
     if result is not None and not result.refused:
         confirm = AddForm(
@@ -253,7 +288,7 @@ def codebook_preview() -> ResponseReturnValue:
             event=event.slug if event else "",
             source=form.source.data or "typed",
         )
-    status = 200 if working or result is not None or not asked else 400
+    status = 200 if working or failure or result is not None or not asked else 400
     return _page(
         render_template(
             "admin/codebook_preview.html",
@@ -261,6 +296,8 @@ def codebook_preview() -> ResponseReturnValue:
             error=error,
             result=result,
             working=working,
+            failure=failure,
+            again=RemoveForm(),
             progress_every=PREVIEW_EVERY,
             event=event,
             confirm=confirm,
@@ -268,6 +305,28 @@ def codebook_preview() -> ResponseReturnValue:
         ),
         status,
     )
+
+
+@bp.post("/codebook/preview")
+@admin_required
+def codebook_preview_again() -> ResponseReturnValue:
+    """Work a preview out again (*Try again* after it could not be worked out)."""
+    if not RemoveForm().validate_on_submit():
+        abort(400)
+    form = TermForm(request.form)
+    event = _event(form.event.data)
+    if not form.validate():
+        abort(400)
+    try:
+        addition = _asked_term(form)
+    except OverlayRefused:
+        abort(400)
+    path, _revision, arguments = _preview_job(addition, event)
+    path.unlink(missing_ok=True)
+    _start(path, arguments)
+    query = {name: form[name].data for name in ("level", "language", "term", "kind", "source")}
+    query |= {"event": event.slug if event else "", "weak": "y" if form.weak.data else None}
+    return redirect(url_for(".codebook_preview", **query))
 
 
 @bp.post("/codebook/add")
@@ -288,7 +347,7 @@ def codebook_add() -> ResponseReturnValue:
             bool(form.weak.data),
             form.kind.data,
         )
-        checked, _path = _stored(addition, event)
+        checked = _stored(addition, event)
         if checked is None:
             raise OverlayRefused(
                 _("This term's preview is not ready, or the overlay changed since: preview again.")

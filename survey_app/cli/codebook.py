@@ -26,6 +26,7 @@ from ..admin.overlay import (
     suggestions,
     suggestions_asked,
 )
+from ..background import noting_failure
 from ..db import get_session
 
 
@@ -54,12 +55,13 @@ def _event(slug: str | None) -> Event | None:
 def codebook_suggest(slug: str | None, min_support: int, store: Path | None) -> None:
     """List terms found where reviewers added a level the machine missed (indicators), or
     removed one it gave (shields); changes nothing."""
-    db = get_session()
-    event = _event(slug)
-    asked = suggestions_asked(db, event, min_support)  # before: a review meanwhile outdates it
-    found = suggestions(db, event, min_support)
-    if store is not None:
-        store_suggestions(store, asked, found)
+    with noting_failure(store):
+        db = get_session()
+        event = _event(slug)
+        asked = suggestions_asked(db, event, min_support)  # before: a review meanwhile outdates it
+        found = suggestions(db, event, min_support)
+        if store is not None:
+            store_suggestions(store, asked, found)
     if not found:
         click.echo("No suggestion: too few reviews disagree with the machine.")
         return
@@ -114,16 +116,17 @@ def codebook_preview(
     store: Path | None,
 ) -> None:
     """Show what adding TERM to LEVEL in LANGUAGE would change (changes nothing)."""
-    db = get_session()
-    try:
-        addition = parse_addition(level, language, term, weak, _kind(shield))
-    except OverlayRefused as refusal:
-        raise click.ClickException(str(refusal)) from None
-    revision = overlay_revision(db)
-    result = preview(db, addition, _event(slug))
+    with noting_failure(store):
+        db = get_session()
+        try:
+            addition = parse_addition(level, language, term, weak, _kind(shield))
+        except OverlayRefused as refusal:
+            raise click.ClickException(str(refusal)) from None
+        revision = overlay_revision(db)
+        result = preview(db, addition, _event(slug))
+        if store is not None:
+            store_preview(store, result, revision)
     click.echo(_describe(result))
-    if store is not None:
-        store_preview(store, result, revision)
 
 
 @codebook_cli.command("add")
