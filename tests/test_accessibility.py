@@ -91,7 +91,10 @@ def page_plan(values: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
         "admin.paper_input": [(f"{console}/paper/input", "")],
         "admin.print_material": [(f"{console}/print", "")],
         "admin.briefing_page": [(f"{console}/briefing", "")],
-        "admin.downloads": [(f"{console}/downloads", "")],
+        "admin.downloads": [
+            (f"{console}/downloads", ""),
+            (f"{console}/downloads?list=filtered&stakeholder=government&q=cover", ""),
+        ],
         "admin.review_import": [(f"{console}/review/import", "")],
         "admin.codebook": [("/admin/codebook", ""), ("/admin/codebook", "worked out")],
         "admin.codebook_preview": [
