@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import survey_app.background as background
+import survey_app.cli.codebook as codebook_cli
 from survey_app.db import get_session
 from survey_db.models import AuditEntry, CodebookAddition, Event, ResponseTag, utcnow
 
@@ -393,3 +394,97 @@ def test_the_page_works_the_suggestions_out_in_the_background(app: Flask, event:
     table = html.split('id="suggestions"')[1].split("</table>")[0]
     assert "stall-out" in table and 'id="suggestions-worked-out"' in html
     print(f"first request {took:.3f} s, suggestions shown after {ready:.1f} s")
+
+
+def test_a_preview_job_that_fails_is_shown_once_and_started_again_only_when_asked(
+    app: Flask, event: Event, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A real background command that exits with an error (its database has no tables): the
+    page says so and stops following it; the next looks start nothing; *Try again* does."""
+    add_response(app, FIRST_SLUG, text=STALL)
+    client = admin(app)
+    environment, start = background.job_environment, background.start_command
+    broken = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setattr(
+        background,
+        "job_environment",
+        lambda app: environment(app) | {"SURVEY_DATABASE_URL": broken},
+    )
+    started: list[list[str]] = []
+
+    def counted(app: Flask, arguments: list[str], log: Path) -> int:
+        started.append(list(arguments))
+        return start(app, arguments, log)
+
+    monkeypatch.setattr(background, "start_command", counted)
+    link = "/admin/codebook/preview?level=economic_crisis&language=en&term=stall-out"
+    link += f"&event={FIRST_SLUG}"
+
+    def failed() -> str:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            answer = client.get(link, headers={"Accept": "application/json"})
+            assert answer.status_code == 200
+            html = answer.get_json()["html"]
+            if 'id="preview-working"' not in html:
+                return html
+            time.sleep(0.5)
+        raise AssertionError("the preview job never ended")
+
+    assert 'id="preview-working"' in client.get(link).get_data(as_text=True)
+    html = failed()
+    assert 'id="preview-failed"' in html and "could not be worked out" in html, html
+    assert "data-live-url" not in html  # the script stops following it
+    error = html.split("<code>")[1].split("</code>")[0]
+    assert "OperationalError" in error and "no such table" in error, error
+    assert str(tmp_path) not in html and "Traceback" not in html
+    log = (Path(app.config["EXPORT_DIR"]) / "codebook-previews" / "jobs.log").read_text()
+    assert "Traceback" in log and "no such table" in log  # the log keeps the detail
+    for _look in range(3):  # the next looks start nothing
+        assert 'id="preview-failed"' in client.get(link).get_data(as_text=True)
+    assert len(started) == 1
+    form = {"level": "economic_crisis", "language": "en", "term": "stall-out"}
+    form |= {"kind": "indicator", "event": FIRST_SLUG, "source": "typed"}
+    assert client.post("/admin/codebook/preview", data=form).status_code == 400  # no token
+    assert len(started) == 1
+    token = csrf_token(client, link)
+    again = client.post("/admin/codebook/preview", data={"csrf_token": token, **form})
+    assert again.status_code == 302 and len(started) == 2 and started[1] == started[0]
+    assert again.location.startswith("/admin/codebook/preview?")
+    page = client.get(again.location).get_data(as_text=True)
+    assert 'id="preview-working"' in page and 'id="preview-failed"' not in page
+    assert 'id="preview-failed"' in failed()  # fails again: still the same database
+    assert len(started) == 2
+
+
+def test_suggestions_that_fail_show_the_error_line_and_try_again_works_them_out(
+    app: Flask, event: Event, in_process: Started, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    for text in (STALL, "Another stall-out closed three more stalls."):
+        add_response(app, FIRST_SLUG, text=text, tags=reviewed([], ["economic_crisis"]))
+    client = admin(app)
+    link = f"/admin/codebook?event={FIRST_SLUG}"
+    assert 'id="suggestions-working"' in client.get(link).get_data(as_text=True)
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError(f"cannot read {tmp_path}/models/trial.bin\nsecond line")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(codebook_cli, "suggestions", broken)
+        result = app.test_cli_runner().invoke(args=in_process[-1])
+    assert result.exit_code == 1 and isinstance(result.exception, RuntimeError)
+    in_process.end()  # the job has ended, without its result
+    page = client.get(link).get_data(as_text=True)
+    assert 'id="suggestions-failed"' in page and "could not be worked out" in page
+    assert "<code>RuntimeError: cannot read trial.bin</code>" in page
+    assert str(tmp_path) not in page and "second line" not in page
+    assert 'id="suggestions-working"' not in page and "data-live-url" not in page
+    client.get(link, headers={"Accept": "application/json"})
+    assert len(in_process) == 1  # not started again by the page
+    token = csrf_token(client, link)
+    form = {"csrf_token": token, "event": FIRST_SLUG, "min_support": "2"}
+    again = client.post("/admin/codebook/suggestions", data=form)
+    assert again.status_code == 302 and len(in_process) == 2
+    page = suggested(app, client, in_process, again.location)
+    assert "stall-out" in page.split('id="suggestions"')[1]
+    assert 'id="suggestions-failed"' not in page
