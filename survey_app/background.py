@@ -4,7 +4,9 @@
 way: a process of its own, in a new session (it outlives the web worker's request and a worker
 restart), its output appended to a log in the instance folder, the app's database and folders
 in its environment. The request returns at once; the page follows the work by what the
-command writes (the run log, a progress file).
+command writes (the run log, a progress file). A :class:`Job` writing one result file keeps
+its process id beside it, so a page tells a job still working from one that ended without its
+result, and waits for a person to try again instead of starting it anew on every look.
 """
 
 from __future__ import annotations

@@ -20,13 +20,21 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from pipeline import Addition
+from survey_app.admin.codebook_views import PREVIEWS
+from survey_app.admin.overlay import preview_file
 from survey_app.attendee.operations import edit_token
+from survey_app.background import Job, noting_failure
 from survey_app.db import get_session
 from survey_db.models import AgendaSession, Event, Response
+from survey_db.models.overlay import overlay_revision
 
 from .admin_helpers import PASSWORD, make_organiser, sign_in_browser
 from .conftest import FIRST_SLUG
 from .form_helpers import fresh_form
+
+#: The preview whose background job failed (the page offers *Try again*).
+FAILED_PREVIEW = "term=furlough+pay&source=typed"
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +64,8 @@ WIDTHS = (1280, 360)
 def page_plan(values: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     """Each page by endpoint: (address, state) pairs; "posted" submits the form empty first,
     "withdraw asked" presses "Withdraw my answer" (its confirmation page), "worked out" waits
-    for the result the page works out in the background (the first visit shows it working)."""
+    for the result the page works out in the background (the first visit shows it working),
+    "failed" shows a background job that ended without its result (:func:`answers`)."""
     event = f"/e/{FIRST_SLUG}"
     console = f"/admin/e/{FIRST_SLUG}"
     return {
@@ -98,7 +107,8 @@ def page_plan(values: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
         "admin.review_import": [(f"{console}/review/import", "")],
         "admin.codebook": [("/admin/codebook", ""), ("/admin/codebook", "worked out")],
         "admin.codebook_preview": [
-            ("/admin/codebook/preview?term=sick+pay&level=virus&language=en&source=typed", "")
+            ("/admin/codebook/preview?term=sick+pay&level=virus&language=en&source=typed", ""),
+            (f"/admin/codebook/preview?{FAILED_PREVIEW}&level=virus&language=en", "failed"),
         ],
         "admin.live_first": [(f"{console}/screens", "")],
         "admin.live_session": [(f"{console}/live/p1-health", "")],
@@ -125,6 +135,17 @@ def answers(app: Flask) -> dict[str, Any]:
         rows[1].withdraw()
         db.commit()
         short = db.scalar(select(AgendaSession.id).where(AgendaSession.code == "p1-health"))
+        # a preview whose background job ended with an error, without its result
+        failed = preview_file(
+            Path(app.config["EXPORT_DIR"], PREVIEWS),
+            Addition("virus", "en", "furlough pay"),
+            None,
+            overlay_revision(db),
+        )
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        Job(failed, (b"codebook",)).pid_file.write_text("0", "ascii")
+        with pytest.raises(RuntimeError), noting_failure(failed):
+            raise RuntimeError("the tagger's word list could not be read")
         return {
             "token": tokens[0],
             "withdrawn": tokens[1],
@@ -258,6 +279,8 @@ def test_every_page_passes_axe_in_both_languages_and_widths(
                     assert page.locator(".errors, .alert").count() > 0, label
                 elif state == "worked out":
                     page.locator("[id$=-worked-out]").wait_for(timeout=180_000)
+                elif state == "failed":
+                    assert page.locator("#preview-failed").count() == 1, label
                 elif state == "withdraw asked":
                     page.locator("form.withdraw button").click()
                     page.wait_for_load_state()
