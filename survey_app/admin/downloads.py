@@ -7,7 +7,8 @@ Tagging is the nightly job's, or *Tag now*'s, which starts that job in the backg
 A small event's workbook is built in the request. A large one's (more answers than
 :data:`BACKGROUND_FROM`) would outlast the server's timeout, so no request builds it: the
 downloads page starts ``flask export`` in the background (:mod:`survey_app.prepared`), shows
-its progress, then offers the file.
+its progress, then offers the file. So for the responses list's download when the filtered
+list is that long: the page lists it by its filters.
 """
 
 from __future__ import annotations
@@ -240,7 +241,7 @@ def downloads_context(event: Event) -> dict[str, object]:
     asked = _asked_list()
     if asked is not None and asked not in lists:
         lists.append(asked)
-    titles = {}
+    titles: dict[str, str] = {}
     for wanted in lists:
         chips = filter_chips(event, queries.Filters.from_args(wanted.filters))
         shown = "; ".join(words for _name, words in chips)
