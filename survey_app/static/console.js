@@ -4,8 +4,8 @@
  *    {html}; every data-live-every seconds the script fetches it and replaces each
  *    [data-live] region (matched by id) whose content changed, except the one holding the
  *    focus, so neither focus nor reading place is lost (a meta refresh lost both). A source
- *    inside a region (a result being worked out in the background) stops once the result
- *    swapped it out.
+ *    inside a region (a result being worked out in the background) stops once the result,
+ *    or the news that it could not be worked out (a "Try again" button), swapped it out.
  * 2. The review queue: "a" accepts the machine's tags of the answer in focus, "j" and "k"
  *    move between answers; "x" ticks it for a bulk accept.
  */
