@@ -20,7 +20,15 @@ from openpyxl import load_workbook
 from survey_app.admin.downloads import XLSX
 from survey_db.models import Event
 
-from .admin_helpers import PASSWORD, add_response, csrf_token, login, make_organiser, stranger
+from .admin_helpers import (
+    PASSWORD,
+    add_response,
+    csrf_token,
+    login,
+    make_organiser,
+    sign_in_browser,
+    stranger,
+)
 from .conftest import FIRST_SLUG
 from .test_admin_downloads_prepared import actions, texts, wait_until_built
 
@@ -174,3 +182,28 @@ def test_the_workbooks_page_is_a_tab_of_the_event(organiser_client: FlaskClient,
     assert f"{tab}>Workbooks</a>" in overview
     page = organiser_client.get(DOWNLOADS).get_data(as_text=True)
     assert f'{tab} aria-current="page">Workbooks</a>' in page
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_list_link_leads_to_its_prepared_file_in_the_browser(
+    app: Flask, browser, live_server: str, answers: None, event: Event
+):
+    make_organiser(app, "org@example.org", PASSWORD, events=[event])
+    page = browser.new_page()
+    sign_in_browser(page, live_server, "org@example.org")
+    page.goto(f"{live_server}{CONSOLE}/responses?stakeholder=government")
+    page.get_by_role("link", name="Download this list (.xlsx)").click()
+    page.wait_for_url(re.compile(r".*/downloads\?.*#workbook-filtered-[0-9a-f]{16}$"))
+    item = page.locator("li[id^=workbook-filtered-]")
+    assert "The responses list: From: Government" in item.inner_text()
+    item.get_by_role("button", name="Prepare").click()
+    page.wait_for_url(f"{live_server}{DOWNLOADS}")
+    link = page.locator("li[id^=workbook-filtered-] a", has_text="Download (.xlsx)")
+    link.wait_for(timeout=120_000)  # the script swaps the item in when the build is done
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == f"{FIRST_SLUG}-responses-filtered.xlsx"
+    found = texts(Path(download.value.path()).read_bytes())
+    assert OURS in found and NOT_OURS not in found
+    page.close()
