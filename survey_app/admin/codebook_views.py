@@ -173,9 +173,7 @@ def _filters() -> tuple[Event | None, int]:
 def _page(page: str, status: int = 200) -> ResponseReturnValue:
     """The page, or (asked by the page's script, waiting for a result) the page in JSON."""
     if request.accept_mimetypes.best == "application/json":
-        response = jsonify(html=page)
-        response.headers["Cache-Control"] = "no-store"
-        return response, status
+        return jsonify(html=page), status
     return page, status
 
 

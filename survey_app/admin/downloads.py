@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import parse_qsl
 
 from flask import (
@@ -156,7 +157,16 @@ def send_built(build: Callable[[Path], Path], name: str) -> Response:
         handle = build(Path(folder) / name).open("rb")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    response = send_file(handle, mimetype=XLSX, as_attachment=True, download_name=name)
+    return send_xlsx(handle, name)
+
+
+def send_xlsx(file: Path | BinaryIO, name: str) -> Response:
+    """Send a workbook as an attachment that no browser or proxy keeps.
+
+    ``send_file`` sets ``Cache-Control: no-cache`` itself, so the app-wide ``no-store``
+    (:mod:`survey_app.security`, which only fills in a missing header) must be set here.
+    """
+    response = send_file(file, mimetype=XLSX, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -207,10 +217,7 @@ def download_nightly(slug: str) -> ResponseReturnValue:
             ),
         )
     latest = found[-1]
-    response = send_file(
-        latest, mimetype=XLSX, as_attachment=True, download_name=f"{slug}-{latest.name}"
-    )
-    response.headers["Cache-Control"] = "no-store"
+    response = send_xlsx(latest, f"{slug}-{latest.name}")
     audit_download(get_session(), event, "nightly", file=latest.name)
     return response
 
@@ -287,9 +294,7 @@ def downloads_status(slug: str) -> ResponseReturnValue:
     """Give the builds as HTML in JSON, for the page's script to follow them."""
     event = event_or_404(slug)
     html = render_template("admin/_downloads_status.html", event=event, **downloads_context(event))
-    response = jsonify(html=html)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(html=html)
 
 
 def start_build(app: Flask, folder: Folder, event: Event, wanted: Wanted) -> int:
@@ -351,13 +356,7 @@ def download_prepared(slug: str) -> ResponseReturnValue:
     if build is None or build.ready_at is None:
         flash(_("That workbook is not ready: prepare it below."), "error")
         return redirect(url_for(".downloads", slug=slug))
-    response = send_file(
-        _folder(event).file(build.wanted),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=build.wanted.download_name(slug),
-    )
-    response.headers["Cache-Control"] = "no-store"
+    response = send_xlsx(_folder(event).file(build.wanted), build.wanted.download_name(slug))
     detail = {**build.wanted.audit_detail(), "prepared_at": build.ready_at.isoformat()}
     if build.wanted.workbook == "filtered":
         detail["rows"] = build.rows

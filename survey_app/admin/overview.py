@@ -126,6 +126,4 @@ def overview_live(slug: str) -> ResponseReturnValue:
     """Give the overview's figures as HTML in JSON, for the page's script to update in place."""
     event = event_or_404(slug)
     html = render_template("admin/_overview_figures.html", **overview_figures(event))
-    response = jsonify(html=html)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(html=html)

@@ -107,6 +107,4 @@ def run_status(slug: str) -> ResponseReturnValue:
     """Give the event's last run as HTML in JSON, for the page's script to follow it."""
     event = event_or_404(slug)
     html = render_template("admin/_run_status.html", event=event, **run_context(event))
-    response = jsonify(html=html)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(html=html)
