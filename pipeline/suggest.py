@@ -449,7 +449,7 @@ def _effective_shields(
     dropped = [(a, a.machine - a.reviewed - tagger.tag(a.text).levels) for a in removed]
     kept = []
     for suggestion in found:
-        key = _shield_key(suggestion.term, suggestion.language)
+        key = _key(suggestion.term, suggestion.language)
         stopped = sum(
             suggestion.level in gone
             and any(
@@ -461,12 +461,6 @@ def _effective_shields(
         if stopped >= min_support:
             kept.append(suggestion)
     return kept
-
-
-def _shield_key(term: str, language: str) -> object:
-    if language == "zh":
-        return to_simplified(term)
-    return _stems(tuple(term.split()))
 
 
 def _shorter_shields(term: str, language: str) -> list[str]:
