@@ -101,6 +101,22 @@ def add_event(app: Flask, slug: str, status: str = "open") -> Event:
 OTHER_SLUG = "2021-05-20-other-dialogue"
 
 
+#: An answer whose machine levels reviewers corrected in the codebook and review tests.
+STALL = "Our night market vendors were hit hard by the stall-out this spring."
+
+
+def reviewed(machine: list[str], person: list[str]) -> dict:
+    """The tag row of an answer a person reviewed: the machine said ``machine``, the person
+    ``person``."""
+    return {
+        "machine_levels": machine,
+        "review_state": "changed",
+        "reviewed_levels": person,
+        "reviewed_groups": [],
+        "reviewed_areas": [],
+    }
+
+
 def add_response(
     app: Flask, slug: str, kind: str = "input", tags: dict[str, Any] | None = None, **values: Any
 ) -> int:

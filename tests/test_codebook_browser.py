@@ -13,22 +13,10 @@ from flask import Flask
 import survey_app.background as background
 from survey_db.models import Event
 
-from .admin_helpers import PASSWORD, add_response, make_organiser, sign_in_browser
+from .admin_helpers import PASSWORD, STALL, add_response, make_organiser, reviewed, sign_in_browser
 from .conftest import FIRST_SLUG
 
 pytestmark = pytest.mark.browser
-
-STALL = "Our night market vendors were hit hard by the stall-out this spring."
-
-
-def reviewed(machine: list[str], person: list[str]) -> dict:
-    return {
-        "machine_levels": machine,
-        "review_state": "changed",
-        "reviewed_levels": person,
-        "reviewed_groups": [],
-        "reviewed_areas": [],
-    }
 
 
 def test_the_suggestions_appear_when_worked_out_and_can_be_worked_out_again(

@@ -20,20 +20,8 @@ from survey_app.admin.overlay import (
 from survey_app.db import get_session
 from survey_db.models import AuditEntry, CodebookAddition, Event, ResponseTag, utcnow
 
-from .admin_helpers import add_response
+from .admin_helpers import STALL, add_response, reviewed
 from .conftest import FIRST_SLUG
-
-STALL = "Our night market vendors were hit hard by the stall-out this spring."
-
-
-def reviewed(machine: list[str], person: list[str]) -> dict:
-    return {
-        "machine_levels": machine,
-        "review_state": "changed",
-        "reviewed_levels": person,
-        "reviewed_groups": [],
-        "reviewed_areas": [],
-    }
 
 
 def audit(app: Flask) -> list[tuple[str, dict]]:

@@ -19,20 +19,16 @@ import survey_app.cli.codebook as codebook_cli
 from survey_app.db import get_session
 from survey_db.models import AuditEntry, CodebookAddition, Event, ResponseTag, utcnow
 
-from .admin_helpers import PASSWORD, add_response, csrf_token, login, make_organiser
+from .admin_helpers import (
+    PASSWORD,
+    STALL,
+    add_response,
+    csrf_token,
+    login,
+    make_organiser,
+    reviewed,
+)
 from .conftest import FIRST_SLUG
-
-STALL = "Our night market vendors were hit hard by the stall-out this spring."
-
-
-def reviewed(machine: list[str], person: list[str]) -> dict:
-    return {
-        "machine_levels": machine,
-        "review_state": "changed",
-        "reviewed_levels": person,
-        "reviewed_groups": [],
-        "reviewed_areas": [],
-    }
 
 
 class Started(list[list[str]]):

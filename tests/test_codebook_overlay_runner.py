@@ -11,11 +11,9 @@ from pipeline.runner import pending_count, run_pipeline
 from survey_app.db import get_session
 from survey_db.models import CodebookAddition, Event, ResponseTag
 
-from .admin_helpers import add_response
+from .admin_helpers import STALL, add_response
 from .conftest import FIRST_SLUG
 from .pipeline_helpers import engine_of, tags_by_response
-
-STALL = "Our night market vendors were hit hard by the stall-out this spring."
 
 
 def add_term(app: Flask, term: str, revision: int) -> int:

@@ -11,20 +11,10 @@ from flask import Flask
 
 from survey_db.models import Event
 
-from .admin_helpers import OTHER_SLUG, add_event, add_response
+from .admin_helpers import OTHER_SLUG, add_event, add_response, reviewed
 from .conftest import FIRST_SLUG
 
 SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "eval_tagger.py"
-
-
-def reviewed(machine: list[str], person: list[str]) -> dict:
-    return {
-        "machine_levels": machine,
-        "review_state": "changed",
-        "reviewed_levels": person,
-        "reviewed_groups": [],
-        "reviewed_areas": [],
-    }
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

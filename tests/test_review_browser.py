@@ -13,23 +13,11 @@ from sqlalchemy import select
 from survey_app.db import get_session
 from survey_db.models import CodebookAddition, Event, ResponseTag
 
-from .admin_helpers import PASSWORD, add_response, make_organiser, sign_in_browser
+from .admin_helpers import PASSWORD, STALL, add_response, make_organiser, reviewed, sign_in_browser
 from .browser_helpers import PHONE_WIDTH, UNBROKEN, cut_or_squeezed, page_width, phone_context
 from .conftest import FIRST_SLUG
 
 pytestmark = pytest.mark.browser
-
-STALL = "Our night market vendors were hit hard by the stall-out this spring."
-
-
-def reviewed(machine: list[str], person: list[str]) -> dict:
-    return {
-        "machine_levels": machine,
-        "review_state": "changed",
-        "reviewed_levels": person,
-        "reviewed_groups": [],
-        "reviewed_areas": [],
-    }
 
 
 def test_an_organiser_imports_coded_reviews_after_seeing_the_summary(
