@@ -91,7 +91,7 @@ class Failure:
 @dataclass(frozen=True)
 class Job:
     """A command started in the background to write one file, ``output``: its process id is
-    kept beside it (``.pid``, as the prepared workbooks' builds keep theirs), and so is what
+    kept beside it (``.pid``), and so is what
     went wrong when it failed (``.failed``). ``words`` tell its command line apart from
     another process's that got the same id later.
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from .background import command_alive
+from .background import Job
 
 #: How long a prepared workbook is kept (it holds attendees' answers, and goes stale).
 KEEP_SECONDS = 24 * 3600
@@ -179,22 +179,22 @@ class Folder:
         found = (self.wanted(file.stem) for file in files)
         return [wanted for wanted in found if wanted is not None]
 
-    def pid_file(self, wanted: Wanted) -> Path:
-        return self.path / f"{wanted.key}.pid"
+    def job(self, wanted: Wanted) -> Job:
+        """The background build of ``wanted``: ``flask export`` writing its file."""
+        return Job(self.file(wanted), (b"export",))
 
     def progress_file(self, wanted: Wanted) -> Path:
         return self.path / f"{wanted.key}.json"
 
     def working(self, wanted: Wanted) -> bool:
         """Whether a build of ``wanted`` runs now."""
-        return command_alive(self.pid_file(wanted), b"export", bytes(self.file(wanted)))
+        return self.job(wanted).running()
 
     def working_anywhere(self) -> int:
         """Builds running now, for every organiser and event."""
         found = 0
         for pid_file in self.root.glob("*/*/*.pid"):
-            output = pid_file.with_suffix(".xlsx")
-            found += command_alive(pid_file, b"export", bytes(output))
+            found += Job(pid_file.with_suffix(".xlsx"), (b"export",)).running()
         return found
 
     def sweep(self) -> None:
@@ -222,6 +222,6 @@ class Folder:
             file.unlink(missing_ok=True)
             written = None
         ready_at = datetime.fromtimestamp(written, UTC) if written is not None else None
-        if self.pid_file(wanted).exists() and not progress.get("done"):
+        if self.job(wanted).pid_file.exists() and not progress.get("done"):
             return Build(wanted, "failed", rows, expected, ready_at)
         return Build(wanted, "done" if ready_at else "none", rows, expected, ready_at)

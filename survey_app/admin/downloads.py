@@ -45,7 +45,6 @@ from exports.raw import build_raw
 from survey_db.models import Event
 from survey_db.models import Response as Answer
 
-from ..background import start_command
 from ..db import get_session
 from ..forms import AppForm
 from ..prepared import MAX_WORKING, WANTED, Folder, Wanted, filtered, write_progress
@@ -307,9 +306,7 @@ def start_build(app: Flask, folder: Folder, event: Event, wanted: Wanted) -> int
     arguments = ["export", event.slug, "--output", str(folder.file(wanted))]
     arguments += [*wanted.export_arguments(), "--for-organiser", str(organiser().id)]
     arguments += ["--progress", str(progress)]
-    pid = start_command(app, arguments, Path(app.instance_path) / LOG_NAME)
-    folder.pid_file(wanted).write_text(str(pid), "ascii")
-    return pid
+    return folder.job(wanted).start(app, arguments, Path(app.instance_path) / LOG_NAME)
 
 
 @bp.post("/e/<slug>/downloads")
