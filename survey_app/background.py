@@ -91,9 +91,8 @@ class Failure:
 @dataclass(frozen=True)
 class Job:
     """A command started in the background to write one file, ``output``: its process id is
-    kept beside it (``.pid``), and so is what
-    went wrong when it failed (``.failed``). ``words`` tell its command line apart from
-    another process's that got the same id later.
+    kept beside it (``.pid``), and so is what went wrong when it failed (``.failed``).
+    ``words`` tell its command line apart from another process's that got the same id later.
 
     Its state: ``working`` while it runs; ``done`` once its result is there; ``failed`` when
     it ended without one (the page then waits for a person to try again, never starting it
