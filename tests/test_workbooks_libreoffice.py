@@ -47,10 +47,8 @@ def soffice() -> str:
     return SOFFICE  # type: ignore[return-value]
 
 
-def as_libreoffice_shows(
-    soffice: str, workbook: Path, titles: list[str], out: Path
-) -> dict[str, list[list[str]]]:
-    """The sheets ``titles`` of ``workbook`` as LibreOffice shows them: rows of cell texts."""
+def convert(soffice: str, workbook: Path, to: str, out: Path, timeout: float) -> str:
+    """Have LibreOffice convert ``workbook`` ``to`` a format, into ``out``; give what it said."""
     profile = out / "profile"  # its own profile, so runs side by side do not share a lock
     result = subprocess.run(
         [
@@ -59,21 +57,29 @@ def as_libreoffice_shows(
             "--headless",
             "--norestore",
             "--convert-to",
-            CSV_FILTER,
+            to,
             "--outdir",
             str(out),
             str(workbook),
         ],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=timeout,
         check=False,
     )
     assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def as_libreoffice_shows(
+    soffice: str, workbook: Path, titles: list[str], out: Path
+) -> dict[str, list[list[str]]]:
+    """The sheets ``titles`` of ``workbook`` as LibreOffice shows them: rows of cell texts."""
+    said = convert(soffice, workbook, CSV_FILTER, out, timeout=180)
     sheets = {}
     for title in titles:
         shown = out / f"{workbook.stem}-{title}.csv"
-        assert shown.exists(), f"LibreOffice wrote no sheet {title!r}: {result.stdout}"
+        assert shown.exists(), f"LibreOffice wrote no sheet {title!r}: {said}"
         text = shown.read_text("utf-8")
         sheets[title] = list(csv.reader(io.StringIO(text, newline="")))
     return sheets
@@ -148,25 +154,7 @@ def printed_pages(soffice: str, workbook: Path, out: Path) -> dict[str, int]:
     """
     import pypdf
 
-    profile = out / "profile"
-    result = subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            str(workbook),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    convert(soffice, workbook, "pdf", out, timeout=600)
     titles = load_workbook(workbook, read_only=True).sheetnames
     pages: dict[str, int] = dict.fromkeys(titles, 0)
     for page in pypdf.PdfReader(out / f"{workbook.stem}.pdf").pages:
