@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from survey_db.counting import counted
 from survey_db.models import AgendaSession, Event, LiveTerms, Response, SessionPerson, Theme
 
 from ..db import begin_write, get_session
@@ -70,8 +71,9 @@ def _on(topic: Topic) -> Any:
     return column == topic.id
 
 
-#: Answers that count (not withdrawn, spam or test), as :attr:`Response.counts` says.
-_COUNTED = Response.status == "active"
+#: Answers that count (not withdrawn, spam or test), by the one counting rule; the screen
+#: has always shown demo answers too.
+_COUNTED = counted(include_demo=True)
 
 
 def live_figures(db: Session, topic: Topic) -> dict[str, Any]:
