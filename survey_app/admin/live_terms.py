@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Iterable
 
 import jieba
-import jieba.posseg
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -59,11 +58,15 @@ _SENTENCE_END = re.compile(r"[.!?。！？:;\n]\s*$")
 
 
 def load_dictionary() -> None:
-    """Load jieba's dictionary now rather than at the first Chinese comment.
+    """Load jieba's dictionary and tagger now rather than at the first Chinese comment.
 
     gunicorn's master calls this before it forks, so that no worker spends a second of a
-    live screen's poll on it (``gunicorn.conf.py``).
+    live screen's poll on it (``gunicorn.conf.py``). Nothing else imports ``jieba.posseg``:
+    its tables take about 50 MB, which the nightly job, loading this module through the
+    app, must not carry.
     """
+    import jieba.posseg  # its import loads the tables
+
     jieba.initialize()
 
 
@@ -82,6 +85,8 @@ def _is_name(word: str, flag: str) -> bool:
 
 
 def _chinese_words(text: str) -> Iterable[str]:
+    import jieba.posseg  # see load_dictionary: imported on first use, once
+
     for run in _CHINESE.findall(text):
         for pair in jieba.posseg.cut(run):
             if _is_name(pair.word, pair.flag):
