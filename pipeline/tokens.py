@@ -97,7 +97,7 @@ _SPELLINGS = {
 }
 #: Words whose Snowball stem is another word's: "hospitality" is no "hospital", "closely" is
 #: not "closed", "takings" are not "take", a "liquidation" is no "liquidity", "hospitalized"
-#: is more than "hospital" (keys of their own)
+#: is more than "hospital", an "employer" is no "employment" (keys of their own)
 _OWN_STEMS = {
     "hospitality": "hospitality",
     "hospitable": "hospitality",
@@ -114,6 +114,8 @@ _OWN_STEMS = {
     "liquidations": "liquidation",
     "liquidated": "liquidation",
     "severance": "severance",
+    "employer": "employer",
+    "employers": "employer",
 }
 _BRITISH_ISE = re.compile(r"(?<=\w\w)is(ation|ations|e|ed|es|ing|er|ers)$")
 
