@@ -30,6 +30,14 @@ from flask import Flask
 #: The longest error line a page shows of a failed job.
 ERROR_LENGTH = 200
 
+#: A process just started shows an empty command line while the kernel loads its program
+#: (most reads in the first milliseconds after ``Popen`` returns): a look in that moment
+#: waits up to this long for it rather than take the job for ended. Past it, an empty line
+#: is a process that ended unreaped, or a kernel thread that got the id.
+EXEC_GRACE = 1.0
+#: Between two reads of a command line still empty.
+EXEC_POLL = 0.005
+
 
 def job_environment(app: Flask) -> dict[str, str]:
     """The app's environment for a command, with the database and folders this app uses."""
@@ -69,10 +77,20 @@ def command_alive(pid_file: Path, *words: bytes) -> bool:
     """
     try:
         pid = int(pid_file.read_text("ascii"))
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        command = _command_line(pid)
     except (OSError, ValueError):
         return False
     return all(word in command for word in words)
+
+
+def _command_line(pid: int) -> bytes:
+    """The process's command line, waiting out the moment it is empty (:data:`EXEC_GRACE`)."""
+    deadline = time.monotonic() + EXEC_GRACE
+    while True:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if command or time.monotonic() >= deadline:
+            return command
+        time.sleep(EXEC_POLL)
 
 
 #: An absolute path in an error message: the server's folders are not for the page.
