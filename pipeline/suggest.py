@@ -8,23 +8,26 @@ into the codebook overlay, after a preview, and only the next run re-tags with i
 
 For each level, the candidates are the terms of the answers to which a reviewer added that
 level (the machine had missed it): English stems and two-word phrases (written in their most
-frequent surface form, which the tagger stems back), Chinese words and pairs of adjacent
-words (matched as substrings, as the tagger matches Chinese indicators on the raw text).
+frequent surface form, which the tagger stems back; never a negation cue, which the tagger
+reads as "no"), Chinese words as jieba cuts them and pairs of adjacent words (the tagger adds
+a Chinese indicator to jieba's dictionary: a piece of two words would cut its text wrongly).
 ``support`` counts those answers holding a term; ``precision`` is the share, among all
-reviewed answers of that language holding it, that a person gave the level. Removed levels
-weigh in through precision: an answer the machine tagged and the reviewer cleared counts
-against every term in it.
+reviewed answers of that language holding it, that a person gave the level, and ``lower``
+its Wilson lower bound (two answers of two prove little). Removed levels weigh in through
+precision: an answer the machine tagged and the reviewer cleared counts against every term
+in it.
 
 For a level a reviewer removed, the candidates are shields: the words the machine quoted as
-that level's evidence, with one or two words (Chinese: characters) before or after them in
-the same clause. A shield wins over the shorter indicator inside it, as the codebook's
-``shields`` do ("unemployment insurance" is no unemployment). ``support`` counts the answers
-whose removed level's evidence it encloses; ``precision`` is the share, among all reviewed
+that level's evidence, with one or two words before or after them in the same clause. A
+shield wins over the shorter indicator inside it, as the codebook's ``shields`` do
+("unemployment insurance" is no unemployment). ``support`` counts the answers whose removed
+level's evidence it encloses; ``precision`` is the share, among all reviewed
 answers of that language holding it, that a person did not give the level.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -32,9 +35,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import jieba
 import snowballstemmer
 
-from pipeline.codebook import Addition
+from pipeline.codebook import Addition, load_codebook
 from pipeline.traditional import to_simplified
 from survey_db.models.vocabulary import LEVELS
 
@@ -46,9 +50,9 @@ MIN_PRECISION = 0.8
 _EN_TOKEN = re.compile(r"[a-z][a-z0-9]*(?:['-][a-z0-9]+)*|[.,;:!?()\[\]\"“”—–]")
 #: Words a codebook gap "*" may stand for.
 MAX_GAP = 4
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
-#: Longest Chinese term proposed, in characters.
-ZH_LONGEST = 4
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+#: Longest Chinese term proposed, in characters (two words of three).
+ZH_LONGEST = 6
 
 
 #: English words too common to name a level alone (and negation words, which the tagger
@@ -120,10 +124,25 @@ class Suggestion:
     changes: int = 0
     #: ``indicator`` or ``shield`` (see :class:`pipeline.codebook.Addition`).
     kind: str = "indicator"
+    #: Wilson's lower bound of ``precision`` (see :func:`wilson_lower`): 2 of 2 is no proof.
+    lower: float = 0.0
 
     def addition(self) -> Addition:
         """The overlay addition accepting this suggestion would make."""
         return Addition(self.level, self.language, self.term, kind=self.kind)
+
+
+#: Wilson's score interval at 95%: a term right in 2 of 2 answers is bounded by 0.34.
+WILSON_Z = 1.96
+
+
+def wilson_lower(hits: int, total: int, z: float = WILSON_Z) -> float:
+    """Wilson's lower bound of the share ``hits / total``: what few answers can vouch for."""
+    if not total:
+        return 0.0
+    share, spread = hits / total, z * z / total
+    margin = z * math.sqrt(share * (1 - share) / total + spread / (4 * total))
+    return (share + spread / 2 - margin) / (1 + spread)
 
 
 @lru_cache(maxsize=1)
@@ -138,7 +157,7 @@ def _en_terms(text: str) -> Iterator[tuple[tuple[str, ...], str]]:
     previous: tuple[str, str] | None = None
     skipped = 0
     for word in _EN_TOKEN.findall(text.lower().replace("’", "'")):
-        if not word[0].isalpha() or word in _BREAKS or "'" in word:
+        if not word[0].isalpha() or word in _BREAKS or "'" in word or word in _negations("en"):
             previous = None  # punctuation, negation, contrast: no phrase across them
             continue
         if word in EN_STOPWORDS or len(word) < 3:
@@ -157,16 +176,48 @@ def _en_terms(text: str) -> Iterator[tuple[tuple[str, ...], str]]:
 _BREAKS = _words("no not never without nor cannot but however")
 
 
+@lru_cache(maxsize=1)
+def _jieba() -> jieba.Tokenizer:
+    """jieba's tokenizer with its bundled dictionary (the tagger's cut, less the codebook's
+    own terms): a term is then a whole word, never a piece of two ("情影" of "疫情影响")."""
+    jieba.setLogLevel(60)
+    return jieba.Tokenizer()
+
+
+def _zh_runs(text: str) -> Iterator[list[str]]:
+    """The words of each run of Chinese characters (Traditional read as Simplified, as the
+    tagger reads it), as jieba cuts them without its guesses (``HMM=False``, as the tagger)."""
+    for run in _CJK.findall(to_simplified(text)):
+        yield _jieba().lcut(run, HMM=False)
+
+
+@lru_cache(maxsize=2)
+def _negations(language: str) -> frozenset[str]:
+    """The bundled codebook's negation cues: the tagger reads each as "no", so a term made of
+    one would match every negation ("nobody" would stand for "didn't")."""
+    rules = load_codebook().negation[language]
+    return rules.cues | rules.scope_only
+
+
+def _zh_content(word: str) -> bool:
+    return word not in ZH_STOPWORDS and word not in _ZH_EDGES and word not in _negations("zh")
+
+
 def _zh_terms(text: str) -> Iterator[tuple[str, str]]:
-    """Each run of two to :data:`ZH_LONGEST` Chinese characters (Traditional read as
-    Simplified, as the tagger reads it) that neither starts nor ends with a function word."""
-    for run in _CJK_RUN.findall(to_simplified(text)):
-        for size in range(2, ZH_LONGEST + 1):
-            for start in range(len(run) - size + 1):
-                gram = run[start : start + size]
-                if gram[0] in _ZH_EDGES or gram[-1] in _ZH_EDGES or gram in ZH_STOPWORDS:
-                    continue
-                yield gram, gram
+    """Each word of two characters or more, and each pair of neighbouring such words, of at
+    most :data:`ZH_LONGEST` characters, neither a function word nor a negation."""
+    for words in _zh_runs(text):
+        for index, word in enumerate(words):
+            if not _zh_content(word):
+                continue
+            if len(word) >= 2:
+                yield word, word
+            previous = words[index - 1] if index else ""
+            # two words of two characters or more: "个"+"月" would be a piece of "三个月"
+            if len(previous) >= 2 and len(word) >= 2 and _zh_content(previous):
+                pair = previous + word
+                if len(pair) <= ZH_LONGEST:
+                    yield pair, pair
 
 
 def terms_of(text: str, language: str) -> dict[object, str]:
@@ -219,14 +270,19 @@ def suggest(
                 support = sum(level in a.reviewed and level not in a.machine for a in holding)
                 if support < min_support:
                     continue
-                precision = sum(level in a.reviewed for a in holding) / len(holding)
+                right = sum(level in a.reviewed for a in holding)
+                precision = right / len(holding)
                 if precision < min_precision:
                     continue
                 if known is not None and known(level, language, term):
                     continue
                 changes = sum(level not in a.machine for a in holding)
+                matches = len(holding)
+                lower = wilson_lower(right, matches)
                 found.append(
-                    Suggestion(level, language, term, support, precision, len(holding), changes)
+                    Suggestion(
+                        level, language, term, support, precision, matches, changes, lower=lower
+                    )
                 )
     shields = _shields(answers, wanted, min_support, min_precision)
     found.sort(key=_rank)
@@ -252,8 +308,11 @@ def _effective(
     tagger = trial([s.addition() for s in found])
     missed = [a for a in answers if a.reviewed - a.machine]
     evidence = [(a, tagger.tag(a.text).evidence) for a in missed]
+    harmed = _harmed(answers, tagger)
     kept = []
     for suggestion in found:
+        if _harms(suggestion, harmed):
+            continue
         key = _key(suggestion.term, suggestion.language)
         quoted = sum(
             suggestion.level in answer.reviewed - answer.machine
@@ -265,6 +324,34 @@ def _effective(
         if quoted >= min_support:
             kept.append(suggestion)
     return kept
+
+
+def _harmed(answers: list[ReviewedText], tagger: Any) -> list[tuple[ReviewedText, set[str]]]:
+    """The answers a trial tagger costs levels both the machine and a person gave, with those
+    levels: a new Chinese word can cut a longer indicator of another level in two."""
+    lost = [(a, (a.reviewed & a.machine) - tagger.tag(a.text).levels) for a in answers]
+    return [(answer, levels) for answer, levels in lost if levels]
+
+
+def _harms(suggestion: Suggestion, harmed: list[tuple[ReviewedText, set[str]]]) -> bool:
+    """Whether an answer holding the term lost a right level to the trial tagger (a shield's
+    own level aside: its precision already counts the answers it wrongly clears)."""
+    return any(
+        _holds(answer, suggestion)
+        for answer, levels in harmed
+        if suggestion.kind == "indicator" or levels - {suggestion.level}
+    )
+
+
+def _holds(answer: ReviewedText, suggestion: Suggestion) -> bool:
+    """Whether ``answer`` holds the suggested term (as :func:`suggest` counted it)."""
+    key = _key(suggestion.term, suggestion.language)
+    if suggestion.language == "zh":
+        return str(key) in to_simplified(answer.text)
+    if suggestion.kind == "shield":
+        size = len(key)  # type: ignore[arg-type]
+        return key in _en_grams(answer.text, {size}).get(size, ())
+    return key in terms_of(answer.text, "en")
 
 
 def _key(term: str, language: str) -> object:
@@ -316,12 +403,11 @@ def _drop_covered(ranked: list[Suggestion]) -> list[Suggestion]:
     return kept
 
 
-#: Words (Chinese: characters) a shield adds on either side of the machine's evidence.
+#: Words a shield adds on either side of the machine's evidence.
 SHIELD_REACH = 2
 #: Longest quote of evidence a shield is built around, in words.
 SHIELD_QUOTE_WORDS = 4
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*|[^\sa-z0-9]")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 def _en_words(text: str) -> list[str]:
@@ -348,21 +434,28 @@ def _stems(words: tuple[str, ...]) -> tuple[str, ...]:
 
 def shield_terms(text: str, language: str, quote: str) -> dict[object, str]:
     """Phrases holding ``quote`` (the machine's evidence in ``text``) and up to
-    :data:`SHIELD_REACH` more words (Chinese: characters) before or after it, in one clause:
-    a key (stems or characters) -> the phrase as written."""
+    :data:`SHIELD_REACH` more words (Chinese: as jieba cuts them) before or after it, in one
+    clause: a key (stems or characters) -> the phrase as written."""
     found: dict[object, str] = {}
     if language == "zh":
-        read, quoted = to_simplified(text), to_simplified(quote)
-        for run in _CJK.findall(read):
+        quoted = to_simplified(quote)
+        for words in _zh_runs(text) if quoted else ():
+            ends = [0]
+            for word in words:
+                ends.append(ends[-1] + len(word))
+            run = "".join(words)
             start = run.find(quoted)
-            if start < 0 or not quoted:
+            if start < 0:
                 continue
-            end = start + len(quoted)
+            # the words the quote stands in (jieba may cut it with its neighbours)
+            first = max(i for i, end in enumerate(ends) if end <= start)
+            last = min(i for i, end in enumerate(ends) if end >= start + len(quoted))
             for before in range(SHIELD_REACH + 1):
                 for after in range(SHIELD_REACH + 1 - before):
-                    if (before or after) and start - before >= 0 and end + after <= len(run):
-                        gram = run[start - before : end + after]
-                        found[gram] = gram
+                    if first - before >= 0 and last + after < len(ends):
+                        gram = run[ends[first - before] : ends[last + after]]
+                        if gram != quoted:
+                            found[gram] = gram
         return found
     quoted = tuple(w for w in _en_words(quote) if w[0].isalpha())
     size = len(quoted)
@@ -411,14 +504,23 @@ def _shields(
             if answer.language == language
             and (key in text if isinstance(text, str) else key in text.get(len(key), ()))
         ]
-        precision = sum(level not in a.reviewed for a in holding) / len(holding)
+        right = sum(level not in a.reviewed for a in holding)
+        precision = right / len(holding)
         if precision < min_precision:
             continue
         term = surfaces[(level, language, key)].most_common(1)[0][0]
         changes = sum(level in a.machine for a in holding)
         found.append(
             Suggestion(
-                level, language, term, len(support), precision, len(holding), changes, "shield"
+                level,
+                language,
+                term,
+                len(support),
+                precision,
+                len(holding),
+                changes,
+                "shield",
+                wilson_lower(right, len(holding)),
             )
         )
     found.sort(key=_rank)
@@ -447,8 +549,11 @@ def _effective_shields(
     tagger = trial([s.addition() for s in found])
     removed = [a for a in answers if a.machine - a.reviewed]
     dropped = [(a, a.machine - a.reviewed - tagger.tag(a.text).levels) for a in removed]
+    harmed = _harmed(answers, tagger)
     kept = []
     for suggestion in found:
+        if _harms(suggestion, harmed):
+            continue
         key = _key(suggestion.term, suggestion.language)
         stopped = sum(
             suggestion.level in gone

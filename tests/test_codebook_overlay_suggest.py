@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.suggest import ReviewedText, suggest, terms_of
+from pipeline.suggest import ReviewedText, suggest, terms_of, wilson_lower
 
 
 def answer(
@@ -26,6 +26,23 @@ def test_chinese_terms_are_words_and_pairs_of_words():
     terms = terms_of("工资发一半，房租交不起", "zh")
     assert "工资" in terms and "房租" in terms
     assert all(len(key) >= 2 for key in terms)
+    # jieba's words and pairs of them, never a piece across two words ("情影" of 疫情影响)
+    terms = terms_of("受新冠肺炎疫情影响，临时救助申请", "zh")
+    assert {"疫情", "临时救助", "救助申请"} <= set(terms)
+    assert not {"情影", "时救", "助申"} & set(terms)
+
+
+def test_a_negation_cue_is_never_an_english_term():
+    # the tagger reads every cue as "no": "nobody" would stand for "didn't" and "not" too
+    terms = terms_of("Nobody called back, couldnt pay rent", "en")
+    assert ("nobodi",) not in terms and ("nobody",) not in terms
+    assert not any("couldnt" in key for key in terms)
+    assert ("rent",) in terms
+
+
+def test_wilson_lower_bound_asks_more_of_few_answers():
+    assert wilson_lower(2, 2) < 0.4 < wilson_lower(4, 4) < wilson_lower(10, 10) < 1
+    assert wilson_lower(0, 0) == 0.0
 
 
 def test_support_counts_missed_levels_and_precision_all_reviewed_answers():
@@ -125,7 +142,7 @@ def test_a_removed_level_proposes_shields_around_the_machines_evidence():
     assert not [s for s in suggest(answers, min_support=2, min_precision=0.8) if s.kind == "shield"]
 
 
-def test_chinese_shields_are_the_evidence_with_the_characters_around_it():
+def test_chinese_shields_are_the_evidence_with_the_words_around_it():
     answers = [
         removed("学校进行了封控演练。", "zh", "containment", "封控"),
         removed("封控演练很顺利。", "zh", "containment", "封控"),
@@ -133,10 +150,9 @@ def test_chinese_shields_are_the_evidence_with_the_characters_around_it():
         answer("小区封控了两周。", "zh", {"containment"}, {"containment"}),
     ]
     found = {s.term: s for s in suggest(answers, min_support=2) if s.kind == "shield"}
-    assert (found["封控演"].support, found["封控演"].precision) == (3, 1.0)
-    # the longer run inside which it stands finds no more: left out
-    assert "封控演练" not in found
-    assert "区封控" not in found  # one answer is no support
+    assert (found["封控演练"].support, found["封控演练"].precision) == (3, 1.0)
+    assert "封控演" not in found  # a piece of the word 演练: never proposed
+    assert "小区封控" not in found  # one answer is no support
 
 
 def test_a_shield_is_kept_only_where_a_trial_tagger_then_drops_the_level():
