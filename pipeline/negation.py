@@ -59,11 +59,25 @@ def negation_marks(
 #: Cues that deny a clause's subject ("No worker at our site has been laid off", "Not a single
 #: worker was infected"): what the clause says of it did not happen, however far the verb is
 _SUBJECT_CUES = frozenset(("no", "none", "nobody", "neither", "not"))
+#: "not" denies a subject only when it counts one ("Not a single worker", "Not one shop");
+#: "Not being able to work pushed us into debt" names a real inability and its real debt
+_NOT_COUNTING = frozenset(("a", "an", "one", "single", "any", "even"))
+#: After a denied subject these verbs deny only a belief: in "Nobody expected the shops to
+#: close for so long" the shops did close
+_BELIEF_VERBS = frozenset(
+    ("expected", "thought", "imagined", "knew", "predicted", "believed", "foresaw", "anticipated")
+)
 
 
 def _denies_subject(tokens: list[Token], i: int) -> bool:
     """A subject-denying cue opens its clause (first word, or after a punctuation mark)."""
-    return tokens[i].raw in _SUBJECT_CUES and (i == 0 or not tokens[i - 1].key)
+    cue = tokens[i].raw
+    if cue not in _SUBJECT_CUES or (i > 0 and tokens[i - 1].key):
+        return False
+    after = [tok.raw for tok in tokens[i + 1 : i + 3]]
+    if cue == "not" and (not after or after[0] not in _NOT_COUNTING):
+        return False
+    return not any(word in _BELIEF_VERBS for word in after)
 
 
 #: Tokens before a counterfactual that belong to it ("unemployment * would have risen")
