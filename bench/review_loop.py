@@ -129,7 +129,7 @@ def simulate(
             for s in chosen:
                 print(
                     f"    {s.level:<16}{s.kind:<10}{s.term:<28}"
-                    f"support {s.support:>3}  precision {s.precision:.2f}"
+                    f"support {s.support:>3}  precision {s.precision:.2f} (lower {s.lower:.2f})"
                 )
 
 
