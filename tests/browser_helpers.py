@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 PHONE_WIDTH = 360
 #: A long link in an answer: every page must still fit the phone's width.
 UNBROKEN = "https://example.org/" + "a" * 150
@@ -49,3 +51,13 @@ _CUT_OR_SQUEEZED = """() => [
 def cut_or_squeezed(page: Any) -> list[str]:
     """What on the page is cut off or squeezed too narrow to read."""
     return page.evaluate(_CUT_OR_SQUEEZED)
+
+
+def pages_look_every_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages following background work (suggestions, previews, *Tag now*, prepared
+    downloads) look again every second instead of every 5 s, so a test waits less."""
+    from survey_app.admin import codebook_views, downloads, tag_now
+
+    monkeypatch.setattr(codebook_views, "PREVIEW_EVERY", 1)
+    monkeypatch.setattr(downloads, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(tag_now, "PROGRESS_EVERY", 1)

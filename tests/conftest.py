@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -160,9 +161,10 @@ def require_installed(found: bool, name: str, package: str) -> None:
         pytest.skip(f"{name} is not installed: run `apt-get install {package}` to run this test")
 
 
-@pytest.fixture
-def browser() -> Iterator[object]:
-    """Debian's headless Chromium driven by Playwright; skipped (not in CI) when missing."""
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright, started once per test process (a
+    start takes about 2 s); skipped (not in CI) when missing."""
     require_installed(CHROMIUM.exists(), "Chromium", "chromium")
     from playwright.sync_api import sync_playwright
 
@@ -170,3 +172,12 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[Any]:
+    """The test process's Chromium; every context a test opens (its cookies, storage and
+    pages) is closed after it, so nothing passes from one test to the next."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()

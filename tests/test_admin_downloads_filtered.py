@@ -29,6 +29,7 @@ from .admin_helpers import (
     sign_in_browser,
     stranger,
 )
+from .browser_helpers import pages_look_every_second
 from .conftest import FIRST_SLUG
 from .test_admin_downloads_prepared import actions, texts, wait_until_built
 
@@ -187,8 +188,14 @@ def test_the_workbooks_page_is_a_tab_of_the_event(organiser_client: FlaskClient,
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_list_link_leads_to_its_prepared_file_in_the_browser(
-    app: Flask, browser, live_server: str, answers: None, event: Event
+    app: Flask,
+    browser,
+    live_server: str,
+    answers: None,
+    event: Event,
+    monkeypatch: pytest.MonkeyPatch,
 ):
+    pages_look_every_second(monkeypatch)
     make_organiser(app, "org@example.org", PASSWORD, events=[event])
     page = browser.new_page()
     sign_in_browser(page, live_server, "org@example.org")

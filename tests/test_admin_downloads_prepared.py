@@ -32,6 +32,7 @@ from .admin_helpers import (
     sign_in_browser,
     stranger,
 )
+from .browser_helpers import pages_look_every_second
 from .conftest import FIRST_SLUG
 
 CONSOLE = f"/admin/e/{FIRST_SLUG}"
@@ -207,8 +208,14 @@ def test_the_export_command_refuses_an_organiser_who_may_not_see_the_event(
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_page_shows_the_build_and_then_its_file_without_a_reload(
-    app: Flask, browser, live_server: str, answers: None, event: Event
+    app: Flask,
+    browser,
+    live_server: str,
+    answers: None,
+    event: Event,
+    monkeypatch: pytest.MonkeyPatch,
 ):
+    pages_look_every_second(monkeypatch)
     make_organiser(app, "org@example.org", PASSWORD, events=[event])
     page = browser.new_page()
     sign_in_browser(page, live_server, "org@example.org")

@@ -21,6 +21,7 @@ from survey_app.db import get_session
 from survey_db.models import Event, ResponseTag
 
 from .admin_helpers import PASSWORD, add_response, make_organiser, sign_in_browser
+from .browser_helpers import pages_look_every_second
 from .conftest import FIRST_SLUG
 
 pytestmark = pytest.mark.browser
@@ -156,11 +157,13 @@ def test_tag_now_runs_the_job_and_the_page_follows_it(
     live_server: str,
     tagged_event: dict[str, int],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     language: str,
     width: int,
 ):
     from playwright.sync_api import expect
 
+    pages_look_every_second(monkeypatch)
     app.instance_path = str(tmp_path)
     new = add_response(app, FIRST_SLUG, text=STIMULUS_TEXT)
     page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
@@ -192,11 +195,11 @@ def test_the_overview_updates_in_place_and_keeps_focus(
 ):
     from playwright.sync_api import expect
 
-    monkeypatch.setattr(overview, "LIVE_EVERY", 5)
+    monkeypatch.setattr(overview, "LIVE_EVERY", 2)
     page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
     sign_in_browser(page, live_server, "levels@example.org", language)
     page.goto(f"{live_server}/admin/e/{FIRST_SLUG}/")
-    expect(page.locator("#live-note")).to_contain_text(" 5 ")
+    expect(page.locator("#live-note")).to_contain_text(" 2 ")
     opening = page.locator("#session-table tbody tr").first.locator("td").first
     assert opening.inner_text() == "1"
     page.evaluate("window.notReloaded = true")

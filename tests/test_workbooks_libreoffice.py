@@ -40,20 +40,21 @@ CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,fals
 FORMULAS = ["=1+1", "=SUM(1,2)", '=HYPERLINK("http://evil.example","click")', "@SUM(1)"]
 
 
-@pytest.fixture
-def soffice() -> str:
-    """LibreOffice's command; skipped (not in CI) when it is missing."""
+@pytest.fixture(scope="session")
+def soffice(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """LibreOffice's command, with a profile of this test process's own (two processes side
+    by side must not share its lock; made once, it saves each conversion about 2 s);
+    skipped (not in CI) when LibreOffice is missing."""
     require_installed(SOFFICE is not None, "LibreOffice", "libreoffice-calc-nogui")
-    return SOFFICE  # type: ignore[return-value]
+    profile = tmp_path_factory.mktemp("libreoffice-profile")
+    return [SOFFICE, f"-env:UserInstallation={profile.as_uri()}"]  # type: ignore[list-item]
 
 
-def convert(soffice: str, workbook: Path, to: str, out: Path, timeout: float) -> str:
+def convert(soffice: list[str], workbook: Path, to: str, out: Path, timeout: float) -> str:
     """Have LibreOffice convert ``workbook`` ``to`` a format, into ``out``; give what it said."""
-    profile = out / "profile"  # its own profile, so runs side by side do not share a lock
     result = subprocess.run(
         [
-            soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
+            *soffice,
             "--headless",
             "--norestore",
             "--convert-to",
@@ -72,7 +73,7 @@ def convert(soffice: str, workbook: Path, to: str, out: Path, timeout: float) ->
 
 
 def as_libreoffice_shows(
-    soffice: str, workbook: Path, titles: list[str], out: Path
+    soffice: list[str], workbook: Path, titles: list[str], out: Path
 ) -> dict[str, list[list[str]]]:
     """The sheets ``titles`` of ``workbook`` as LibreOffice shows them: rows of cell texts."""
     said = convert(soffice, workbook, CSV_FILTER, out, timeout=180)
@@ -121,7 +122,7 @@ def test_libreoffice_shows_hostile_text_as_written(
     organiser_client: FlaskClient,
     event: Event,
     tmp_path: Path,
-    soffice: str,
+    soffice: list[str],
     workbook: str,
 ) -> None:
     texts = _add_hostile_responses(app)
@@ -146,7 +147,7 @@ def test_libreoffice_shows_hostile_text_as_written(
             assert expected(text) in seen, f"{text!r} is not shown as written"
 
 
-def printed_pages(soffice: str, workbook: Path, out: Path) -> dict[str, int]:
+def printed_pages(soffice: list[str], workbook: Path, out: Path) -> dict[str, int]:
     """Pages per sheet of ``workbook`` printed to PDF by LibreOffice.
 
     Every sheet prints its own name at the top of each page (the header ``&A``), so each
@@ -193,7 +194,7 @@ def _tag_everything(app: Flask, event: Event, seed: int = 5) -> None:
 
 @pytest.mark.slow
 def test_the_briefing_prints_on_one_page_and_3000_answers_in_150(
-    app: Flask, event: Event, tmp_path: Path, soffice: str
+    app: Flask, event: Event, tmp_path: Path, soffice: list[str]
 ) -> None:
     """The summary of 3,000 answers, demo included, as LibreOffice prints it to A4."""
     with app.app_context():
