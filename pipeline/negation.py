@@ -48,6 +48,10 @@ def negation_marks(
             _mark_unrelated(tokens, i, rules, marks)
         elif tok.key in (NEG, SOFT) and _opens_scope(tokens, i, rules):
             kind = CONTRAST if _contrast_follows(tokens, i, rules) else PLAIN
+            predicate = _quantified_predicate(tokens, i, rules)
+            if predicate is not None:
+                _mark_forward(tokens, predicate, rules, marks, kind)
+                continue
             if _points_backward(tokens, i, rules):
                 _mark_backward(tokens, i, marks)
             if _denies_subject(tokens, i):
@@ -78,6 +82,135 @@ def _denies_subject(tokens: list[Token], i: int) -> bool:
     if cue == "not" and (not after or after[0] not in _NOT_COUNTING):
         return False
     return not any(word in _BELIEF_VERBS for word in after)
+
+
+#: Cues that quantify a subject: "Few of the laid-off workers found new jobs" denies the finding,
+#: not the layoffs; "很少有被裁的工人找到新工作" the same
+_QUANTIFIERS = frozenset(("few", "很少", "少"))
+#: Words before "few" that leave it opening its clause ("Very few of the shops ...")
+_INTENSIFIERS = frozenset(("very", "only", "so", "too", "relatively", "quite"))
+#: Words that open a noun phrase, not its head ("few of the", "few of our")
+_DETERMINERS = frozenset(("of", "the", "a", "an", "our", "my", "their", "his", "her", "its"))
+#: Relative pronouns: their clause, up to its verb, belongs to the noun phrase
+_RELATIVES = frozenset(("that", "who", "which", "whose"))
+#: Auxiliaries and common irregular past forms: where a predicate can start
+_AUXILIARIES = frozenset(
+    (
+        "was",
+        "were",
+        "is",
+        "are",
+        "am",
+        "been",
+        "have",
+        "has",
+        "had",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "may",
+        "might",
+        "must",
+    )
+)
+_IRREGULAR_PAST = frozenset(
+    (
+        "found",
+        "got",
+        "lost",
+        "went",
+        "came",
+        "kept",
+        "made",
+        "took",
+        "left",
+        "saw",
+        "paid",
+        "fell",
+        "ran",
+        "sold",
+        "spent",
+        "shut",
+        "cut",
+        "held",
+        "gave",
+        "became",
+        "began",
+        "won",
+        "sent",
+    )
+)
+#: Nouns and adverbs close the quantified noun phrase at most this many tokens after the cue
+_PHRASE_REACH = 10
+
+
+def _quantified_predicate(tokens: list[Token], i: int, rules: NegationRules) -> int | None:
+    """Where the predicate starts when the cue at ``i`` quantifies its clause's subject.
+
+    None when it does not, or when no predicate is found (the cue then reads as before).
+    """
+    if tokens[i].raw not in _QUANTIFIERS:
+        return None
+    j = i - 1
+    while j >= 0 and tokens[j].raw in _INTENSIFIERS:
+        j -= 1
+    if j >= 0 and tokens[j].key and tokens[j].raw not in rules.boundaries:
+        return None  # an object ("we had few customers"): the phrase is what is denied
+    if tokens[i].raw == "few":
+        return _english_predicate(tokens, i, rules)
+    return _chinese_predicate(tokens, i, rules)
+
+
+def _verb_like(raw: str) -> bool:
+    return (
+        raw in _AUXILIARIES
+        or raw in _IRREGULAR_PAST
+        or (len(raw) > 4 and raw.endswith("ed") and not raw.endswith("eed"))
+    )
+
+
+def _english_predicate(tokens: list[Token], i: int, rules: NegationRules) -> int | None:
+    """First verb after the head noun: "Few [of the laid-off workers] [found new jobs]",
+    "Few [of the shops that closed] [have reopened]"."""
+    head = relative = relative_done = False
+    for j in range(i + 1, min(len(tokens), i + 1 + _PHRASE_REACH)):
+        raw = tokens[j].raw
+        if head and raw in _RELATIVES:
+            relative, relative_done = True, False
+            continue
+        if not tokens[j].key or raw in rules.boundaries or tokens[j].key in (NEG, SOFT):
+            return None
+        verb = _verb_like(raw)
+        if not head:
+            if raw in _AUXILIARIES:
+                return j  # "few were laid off": the pronoun's predicate
+            head = not verb and raw not in _DETERMINERS
+        elif relative and not relative_done:
+            relative_done = verb and raw not in _AUXILIARIES
+        elif verb:
+            return j
+    return None
+
+
+def _chinese_predicate(tokens: list[Token], i: int, rules: NegationRules) -> int | None:
+    """ "很少有[被裁的工人][找到新工作]": after 有, the words up to 的 and the noun after it
+    are the subject; what follows is the predicate."""
+    if i + 1 >= len(tokens) or tokens[i + 1].raw != "有":
+        return None
+    for j in range(i + 2, min(len(tokens) - 2, i + 2 + _PHRASE_REACH)):
+        if not _in_clause(tokens[j], rules) or tokens[j].key in (NEG, SOFT):
+            return None
+        if tokens[j].raw == "的" and j > i + 2:
+            head, predicate = tokens[j + 1], tokens[j + 2]
+            if _in_clause(head, rules) and _in_clause(predicate, rules):
+                return j + 2
+            return None
+    return None
 
 
 #: Tokens before a counterfactual that belong to it ("unemployment * would have risen")

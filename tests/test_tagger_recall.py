@@ -82,3 +82,22 @@ def test_not_denies_a_subject_only_when_it_counts_one() -> None:
 
 def test_a_denied_belief_leaves_its_clause_standing() -> None:
     assert "containment" in levels("No one knew when the lockdown would end.")
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("Few of the laid-off workers found new jobs.", "economic_crisis"),
+        ("Few of the redundant staff got hired again.", "economic_crisis"),
+        ("Few quarantined travellers fell ill.", "containment"),
+        ("很少有被裁的工人找到新工作。", "economic_crisis"),
+    ],
+)
+def test_few_denies_the_predicate_not_the_phrase_it_quantifies(text: str, level: str) -> None:
+    assert level in levels(text), text
+
+
+def test_few_still_denies_its_own_predicate() -> None:
+    assert "economic_crisis" not in levels("Few workers were laid off.")
+    assert "virus" not in levels("Few quarantined travellers fell ill.")
+    assert "economic_crisis" not in levels("很少有人被裁。")
