@@ -34,6 +34,8 @@ def negation_marks(
         if contrast_end is not None:
             _mark_forward(tokens, contrast_end + 1, rules, marks, CONTRAST)
             continue
+        if tok.raw in _CONDITIONS and _counterfactual_in_sentence(tokens, i, counterfactual):
+            continue
         if tok.raw in counterfactual:
             end = _contrast_at(tokens, i, counterfactual)
             if end is not None and not _obligation(tokens, end):
@@ -213,6 +215,28 @@ def _chinese_predicate(tokens: list[Token], i: int, rules: NegationRules) -> int
     return None
 
 
+#: Cues that state the condition of a counterfactual in the same sentence: in "Without the
+#: lockdown, my shop would have survived" the lockdown happened; only the shop's survival did not
+_CONDITIONS = frozenset(("without",))
+
+
+def _counterfactual_in_sentence(
+    tokens: list[Token], i: int, counterfactual: ContrastPhrases
+) -> bool:
+    """A counterfactual (not an obligation) in the sentence of the token at ``i``."""
+    start = i
+    while start > 0 and tokens[start - 1].raw not in SENTENCE_END:
+        start -= 1
+    for j in range(start, len(tokens)):
+        if tokens[j].raw in SENTENCE_END:
+            return False
+        if tokens[j].raw in counterfactual:
+            end = _contrast_at(tokens, j, counterfactual)
+            if end is not None and not _obligation(tokens, end):
+                return True
+    return False
+
+
 #: Tokens before a counterfactual that belong to it ("unemployment * would have risen")
 _COUNTERFACTUAL_BACK = 3
 
@@ -231,7 +255,7 @@ def _mark_counterfactual(
     while j >= max(0, start - _COUNTERFACTUAL_BACK) and _in_clause(tokens[j], rules):
         marks[j] = max(marks[j], PLAIN)
         j -= 1
-    _mark_clause(tokens, end + 1, rules, marks)
+    _mark_clause(tokens, end + 1, rules, marks, stop=_CONDITIONS)
 
 
 def _mark_consequence(
@@ -250,9 +274,15 @@ def _in_clause(tok: Token, rules: NegationRules) -> bool:
     return bool(tok.key) and tok.raw not in rules.boundaries
 
 
-def _mark_clause(tokens: list[Token], start: int, rules: NegationRules, marks: list[int]) -> None:
+def _mark_clause(
+    tokens: list[Token],
+    start: int,
+    rules: NegationRules,
+    marks: list[int],
+    stop: frozenset[str] = frozenset(),
+) -> None:
     for j in range(start, len(tokens)):
-        if not _in_clause(tokens[j], rules):
+        if not _in_clause(tokens[j], rules) or tokens[j].raw in stop:
             return
         marks[j] = max(marks[j], PLAIN)
 

@@ -101,3 +101,21 @@ def test_few_still_denies_its_own_predicate() -> None:
     assert "economic_crisis" not in levels("Few workers were laid off.")
     assert "virus" not in levels("Few quarantined travellers fell ill.")
     assert "economic_crisis" not in levels("很少有人被裁。")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Without the lockdown, my shop would have survived.",
+        "My café would have stayed afloat without the second lockdown.",
+        "Without the border closures, we would have kept our jobs.",
+    ],
+)
+def test_without_x_in_a_counterfactual_keeps_x(text: str) -> None:
+    assert "containment" in levels(text), text
+
+
+def test_the_consequence_of_without_x_still_did_not_happen() -> None:
+    found = levels("Without the furlough scheme, I would have lost my job.")
+    assert "stimulus" in found
+    assert "economic_crisis" not in found
