@@ -9,7 +9,9 @@ Which of two overlapping matches counts: English, the leftmost, then the longest
 "*" gap adds none, so "工资 * 停" cannot swallow "工资补贴"): "上门" cannot hide "门可罗雀" in
 "上门可罗雀". At equal length a term added from the review overlay
 (:class:`pipeline.codebook.Addition`) wins over the bundled codebook, then the earlier match,
-then the codebook's order (levels in order, then shields).
+then the codebook's order (levels in order, then shields). One exception: a support match
+ending in a payment word also counts the measure the payment is named after ("self-isolation
+payment", "received a quarantine allowance").
 """
 
 from __future__ import annotations
@@ -241,6 +243,8 @@ def level_matches(
             continue
         end, keys, code, weight = hit
         found.append((tokens[i].start, tokens[end].end, i, keys, code, weight))
+        if code != SHIELD:
+            found.extend(_nested(tokens, i, end, code, table, present))
         i = end + 1
     if compiled.raw_first is None:
         return found
@@ -260,6 +264,33 @@ def level_matches(
             kept.append(hit)
     kept.sort(key=lambda hit: hit[0])
     return kept
+
+
+#: A payment named after a measure ("self-isolation payment", "lockdown grant") names the
+#: measure too: the level of a match that ends right before one of these payment words
+#: counts inside a support match
+_PAYMENT_WORDS = frozenset(("payment", "allow", "grant", "subsidi", "bonus"))  # stems
+_SUPPORT = "stimulus"
+
+
+def _nested(
+    tokens: list[Token],
+    start: int,
+    end: int,
+    code: str,
+    table: PatternTable,
+    present: set[str],
+) -> list[LevelHit]:
+    """The measure a support match's payment is named after, as its own match."""
+    if code != _SUPPORT or tokens[end].key not in _PAYMENT_WORDS:
+        return []
+    for i in range(start, end):
+        candidates = [entry for entry in table.get(tokens[i].key, ()) if entry[1] != code]
+        hit = _longest(tokens, i, candidates, present) if candidates else None
+        if hit is not None and hit[0] == end - 1 and hit[2] != SHIELD:
+            last, keys, other, weight = hit
+            return [(tokens[i].start, tokens[last].end, i, keys, other, weight)]
+    return []
 
 
 def _longest(

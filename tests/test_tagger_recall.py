@@ -119,3 +119,19 @@ def test_the_consequence_of_without_x_still_did_not_happen() -> None:
     found = levels("Without the furlough scheme, I would have lost my job.")
     assert "stimulus" in found
     assert "economic_crisis" not in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I got a self-isolation payment of 500 pounds.",
+        "We received a quarantine allowance from the council.",
+        "The café got a lockdown grant in January.",
+    ],
+)
+def test_a_payment_named_after_a_measure_names_both(text: str) -> None:
+    assert {"containment", "stimulus"} <= levels(text), text
+
+
+def test_a_support_measure_named_after_a_ban_is_support_only() -> None:
+    assert levels("At least the eviction ban gave us some breathing room.") == {"stimulus"}
