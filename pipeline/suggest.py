@@ -15,7 +15,8 @@ a Chinese indicator to jieba's dictionary: a piece of two words would cut its te
 reviewed answers of that language holding it, that a person gave the level, and ``lower``
 its Wilson lower bound (two answers of two prove little). Removed levels weigh in through
 precision: an answer the machine tagged and the reviewer cleared counts against every term
-in it.
+in it. A word common in the language at large ("came", 孩子) meets a level by chance in a few
+answers: alone, it must prove more (:data:`COMMON_MIN_LOWER`).
 
 For a level a reviewer removed, the candidates are shields: the words the machine quoted as
 that level's evidence, with one or two words before or after them in the same clause. A
@@ -33,10 +34,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jieba
 import snowballstemmer
+import textblob
 
 from pipeline.codebook import Addition, load_codebook
 from pipeline.traditional import to_simplified
@@ -85,6 +88,20 @@ ZH_STOPWORDS = _words(
 _ZH_EDGES = frozenset(
     "的了是在我你他她它也都就和与及或还又很太更最这那有没不被把让给对从到为而吗呢吧啊着过之其"
 )
+
+
+#: A word at least this frequent in the language at large is common: in a few reviewed
+#: answers it meets a level by chance ("came", "four", 孩子, 最后 were accepted, each wrong in
+#: held-out answers as often as right). English: occurrences in TextBlob's bundled word
+#: counts (Norvig's big.txt, about 1.1 million words: 250 is about 230 per million, "home",
+#: "four", "used"; "hours", "loss" stay below). Chinese: jieba's dictionary frequency (1500:
+#: 孩子, 老板, 一个月, 半年, 申请; 复工, 减班, 摆摊 stay below).
+COMMON_EN = 250
+COMMON_ZH = 1500
+#: A common word is proposed alone only if Wilson's lower bound of its precision reaches
+#: this: the level more likely than not, even at the sample's worst (申请 of 10 answers
+#: right in 9 passes; 孩子 right in 4 of 5 does not).
+COMMON_MIN_LOWER = 0.5
 
 
 @dataclass(frozen=True)
@@ -199,6 +216,29 @@ def _negations(language: str) -> frozenset[str]:
     return rules.cues | rules.scope_only
 
 
+@lru_cache(maxsize=1)
+def _en_counts() -> dict[str, int]:
+    """TextBlob's bundled English word counts (its spelling corrector's), read offline."""
+    path = Path(textblob.__file__).parent / "en" / "en-spelling.txt"
+    counts = {}
+    for line in path.read_text("utf-8").splitlines():
+        word, _, count = line.partition(" ")
+        if count.isdigit() and not word.startswith(";"):
+            counts[word] = int(count)
+    return counts
+
+
+def common(term: str, language: str) -> bool:
+    """Whether ``term`` is one word frequent in the language at large (see
+    :data:`COMMON_EN`): a phrase, or a pair of Chinese words jieba does not know as one, never
+    is."""
+    if language == "zh":
+        tokenizer = _jieba()
+        tokenizer.check_initialized()
+        return tokenizer.FREQ.get(to_simplified(term), 0) >= COMMON_ZH
+    return _en_counts().get(term.lower(), 0) >= COMMON_EN
+
+
 def _zh_content(word: str) -> bool:
     return word not in ZH_STOPWORDS and word not in _ZH_EDGES and word not in _negations("zh")
 
@@ -279,6 +319,8 @@ def suggest(
                 changes = sum(level not in a.machine for a in holding)
                 matches = len(holding)
                 lower = wilson_lower(right, matches)
+                if lower < COMMON_MIN_LOWER and common(term, language):
+                    continue
                 found.append(
                     Suggestion(
                         level, language, term, support, precision, matches, changes, lower=lower

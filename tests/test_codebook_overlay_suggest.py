@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.suggest import ReviewedText, suggest, terms_of, wilson_lower
+from pipeline.suggest import ReviewedText, common, suggest, terms_of, wilson_lower
 
 
 def answer(
@@ -43,6 +43,20 @@ def test_a_negation_cue_is_never_an_english_term():
 def test_wilson_lower_bound_asks_more_of_few_answers():
     assert wilson_lower(2, 2) < 0.4 < wilson_lower(4, 4) < wilson_lower(10, 10) < 1
     assert wilson_lower(0, 0) == 0.0
+
+
+def test_a_common_word_needs_more_answers_than_a_rare_one():
+    # "came" is frequent in English at large: three answers of three prove little of it;
+    # "furlough" is rare, and the same three answers are enough
+    assert common("came", "en") and not common("furlough", "en")
+    assert common("孩子", "zh") and not common("减班", "zh") and not common("came back", "en")
+    texts = ["The furlough came in May", "Furlough pay came late", "A furlough came with cuts"]
+    answers = [answer(text, "en", set(), {"economic_crisis"}) for text in texts]
+    terms = {s.term for s in suggest(answers, min_support=2)}
+    assert "furlough" in terms and "came" not in terms
+    # enough answers, right in nearly all of them, and a common word is proposed too
+    answers += [answer(f"It came: case {n}", "en", set(), {"economic_crisis"}) for n in range(5)]
+    assert "came" in {s.term for s in suggest(answers, min_support=2)}
 
 
 def test_support_counts_missed_levels_and_precision_all_reviewed_answers():
