@@ -243,8 +243,7 @@ def level_matches(
             continue
         end, keys, code, weight = hit
         found.append((tokens[i].start, tokens[end].end, i, keys, code, weight))
-        if code != SHIELD:
-            found.extend(_nested(tokens, i, end, code, table, present))
+        found.extend(_nested(tokens, i, end, code, table, present))
         i = end + 1
     if compiled.raw_first is None:
         return found
