@@ -59,7 +59,16 @@ def negation_marks(
             if _denies_subject(tokens, i):
                 _mark_clause(tokens, i + 1, rules, marks)
             _mark_forward(tokens, i + 1, rules, marks, kind)
+    for j, tok in enumerate(tokens):
+        if marks[j] == PLAIN and tok.key in _STILL_IN_FORCE:
+            marks[j] = 0
     return marks
+
+
+#: Words whose plain denial still asserts their level: "few shops reopened", "the schools have
+#: not reopened" and "还没解封" all say the closure or the lockdown goes on (a contrast still
+#: cancels them: "not the reopening but the rents")
+_STILL_IN_FORCE = frozenset(("reopen", "解封", "复课", "复工", "复产", "开学"))
 
 
 #: Cues that deny a clause's subject ("No worker at our site has been laid off", "Not a single
@@ -252,10 +261,38 @@ def _mark_counterfactual(
     """ "jobs would otherwise have been lost", "否则早就倒闭了": the clause around did not
     happen; a few words back and on to the end of the clause."""
     j = start - 1
-    while j >= max(0, start - _COUNTERFACTUAL_BACK) and _in_clause(tokens[j], rules):
+    condition = _condition_end(tokens, start, rules)
+    while j >= max(0, start - _COUNTERFACTUAL_BACK, condition + 1) and _in_clause(tokens[j], rules):
         marks[j] = max(marks[j], PLAIN)
         j -= 1
     _mark_clause(tokens, end + 1, rules, marks, stop=_CONDITIONS)
+
+
+#: Words that open the subject after a condition's noun phrase: in "Without the curfew the bar
+#: could have stayed open" the second "the" starts the clause that did not happen
+_SUBJECT_STARTS = _DETERMINERS - {"of"} | frozenset(
+    ("this", "that", "these", "those", "i", "we", "they", "he", "she", "it", "you", "many", "most")
+)
+
+
+def _condition_end(tokens: list[Token], start: int, rules: NegationRules) -> int:
+    """Last token of a "without X" condition before the counterfactual at ``start`` in the
+    same clause, or -1; with no comma, X is what the counterfactual must not reach back into."""
+    cue = start - 1
+    while cue >= 0 and _in_clause(tokens[cue], rules) and tokens[cue].raw not in _CONDITIONS:
+        cue -= 1
+    if cue < 0 or tokens[cue].raw not in _CONDITIONS:
+        return -1
+    head = None
+    for k in range(cue + 1, start):
+        raw = tokens[k].raw
+        if head is not None and raw in _SUBJECT_STARTS:
+            return k - 1
+        if head is None and raw not in _DETERMINERS:
+            head = k
+    # no subject word: the condition is its first noun ("Without furlough unemployment would
+    # have doubled")
+    return head if head is not None else cue
 
 
 def _mark_consequence(
@@ -314,6 +351,8 @@ def _opens_scope(tokens: list[Token], i: int, rules: NegationRules) -> bool:
         return False
     if i > 0 and tokens[i - 1].raw == "a":  # "a few" is not a negation
         return False
+    if i > 0 and tokens[i - 1].raw == "only" and tokens[i].raw == "few":
+        return False  # "only few were laid off" concedes, like "only a few", that some were
     reached = _content_after(tokens, i, rules)
     return not (reached and (reached[0].raw in rules.breakers or reached[0].key in rules.breakers))
 

@@ -105,3 +105,42 @@ def test_a_split_negation_quotes_its_whole_word() -> None:
     assert tag_text("They can't pay the bills").evidence["economic_crisis"] == (
         "can't pay the bills",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # codebook 2026.12.6: work that stopped, staff axed, losses as surveys and news put them
+        ("A third of the respondents stopped working in the first month.", "economic_crisis"),
+        ("Two in three households reported a decrease in their income.", "economic_crisis"),
+        ("Dozens of cleaners were laid off without notice.", "economic_crisis"),
+        ("The airline axed 5,000 jobs over the summer.", "economic_crisis"),
+        ("The chain slashed its workforce by a quarter.", "economic_crisis"),
+        ("Business has been dead since March.", "economic_crisis"),
+        ("Over 2,000 restaurants have shut permanently.", "economic_crisis"),
+        ("I can barely keep the lights on.", "economic_crisis"),
+        ("There's no work anywhere round here.", "economic_crisis"),
+        ("I only get 10 hours a week now.", "economic_crisis"),
+        ("The economy shrank by 6.8 per cent in the first quarter.", "economic_crisis"),
+        ("店开不下去了，上个月盘给了别人。", "economic_crisis"),
+        ("跑一天车挣不到一百块。", "economic_crisis"),
+        ("今年的年终奖又泡汤了。", "economic_crisis"),
+        ("疫情期间全市新增失业两万余人。", "economic_crisis"),
+        # the package as people name it, and its gaps
+        ("We were told we earned too much to get any help.", "stimulus"),
+        ("Payroll taxes were suspended for three months.", "stimulus"),
+        ("Student loan repayments were paused.", "stimulus"),
+        ("振興券拿到了，全部拿去吃飯。", "stimulus"),
+        # containment as people lived it
+        ("Schools went remote for the whole spring term.", "containment"),
+        ("The rule of six meant no family Christmas.", "containment"),
+        ("学生居家线上学习了两个月。", "containment"),
+    ],
+)
+def test_vocabulary_of_codebook_2026_12_6(text: str, level: str) -> None:
+    assert level in levels(text), text
+
+
+def test_a_scheme_for_those_who_stopped_working_names_no_crisis() -> None:
+    text = "The benefit paid $500 a week to workers who had stopped working because of COVID-19."
+    assert "economic_crisis" not in levels(text)
