@@ -144,3 +144,28 @@ def test_vocabulary_of_codebook_2026_12_6(text: str, level: str) -> None:
 def test_a_scheme_for_those_who_stopped_working_names_no_crisis() -> None:
     text = "The benefit paid $500 a week to workers who had stopped working because of COVID-19."
     assert "economic_crisis" not in levels(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("We had to borrow from my sister to make rent.", "economic_crisis"),
+        ("Sales had fallen by more than half.", "economic_crisis"),
+        ("Hotel occupancy dropped to 10 per cent.", "economic_crisis"),
+        ("Haven't had a paycheck in 10 weeks.", "economic_crisis"),
+        ("Our bakery is hanging on by a thread.", "economic_crisis"),
+        ("Millions of tourism jobs were put at risk.", "economic_crisis"),
+        ("外卖现在时薪降到十五块。", "economic_crisis"),
+        ("今年大部分人都没赚到钱。", "economic_crisis"),
+        ("工资被以业绩不佳为由扣发。", "economic_crisis"),
+        ("Evictions resumed after the ban lapsed in August.", "stimulus"),
+    ],
+)
+def test_vocabulary_of_codebook_2026_12_6_second_batch(text: str, level: str) -> None:
+    assert level in levels(text), text
+
+
+def test_a_shield_for_borrowers_does_not_hide_having_to_borrow() -> None:
+    # "to borrowers" was stemmed to "to borrow" and hid every "had to borrow"
+    assert "economic_crisis" in levels("We had to borrow money for food.")
+    assert "economic_crisis" not in levels("The bank extended relief to borrowers.")
