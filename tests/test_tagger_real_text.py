@@ -169,3 +169,9 @@ def test_a_shield_for_borrowers_does_not_hide_having_to_borrow() -> None:
     # "to borrowers" was stemmed to "to borrow" and hid every "had to borrow"
     assert "economic_crisis" in levels("We had to borrow money for food.")
     assert "economic_crisis" not in levels("The bank extended relief to borrowers.")
+
+
+def test_an_eligibility_ceiling_and_a_landlord_refusal_are_not_the_level() -> None:
+    text = "Applicants who had earned more than the income ceiling were screened out."
+    assert "economic_crisis" not in levels(text)
+    assert "stimulus" not in levels("房东不肯减租，我们只能搬走。")
