@@ -143,7 +143,9 @@ def load_codebook(path: str | Path | None = None, additions: Iterable[Addition] 
     """
     raw_bytes = Path(path or DEFAULT_PATH).read_bytes()
     try:
-        data = yaml.safe_load(raw_bytes)
+        # libyaml's safe loader: the same result as ``yaml.safe_load`` in a tenth of the time,
+        # which every workbook build and console codebook page pays.
+        data = yaml.load(raw_bytes, Loader=yaml.CSafeLoader)
     except yaml.YAMLError as exc:
         raise CodebookError(f"codebook is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

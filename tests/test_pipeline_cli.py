@@ -31,11 +31,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _env(app: Flask) -> dict[str, str]:
-    """Environment of a subprocess working on the test's database."""
+    """Environment of a subprocess working on the test's database.
+
+    The job runs at the web app's priority here: at its default +19 (and its session's share
+    lowered with it) the other test process starves it, and a kill test waits a minute for a
+    few batches. The tests of its priority ask for one on the command line.
+    """
     return {
         **os.environ,
         "SURVEY_DATABASE_URL": app.config["DATABASE_URL"],
         "SURVEY_SECRET_KEY": "test-secret-key",
+        "SURVEY_PIPELINE_NICE": "0",
         "PYTHONPATH": str(ROOT),
     }
 
