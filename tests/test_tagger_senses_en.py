@@ -131,3 +131,28 @@ def test_private_allowances_are_no_stimulus() -> None:
         "My employer gave me a housing allowance.",
     ):
         assert "stimulus" not in levels(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # no fixed employer is a kind of work; the income that fell is what the scheme requires
+        (
+            "A one-off payment went to drivers without a fixed employer whose income had fallen.",
+            {"stimulus"},
+        ),
+        # a sum before support is counted names no support
+        ("Earnings fell by 6 per cent before wage support is taken into account.", None),
+        ("They never paid the grant we applied for in May.", {"stimulus"}),
+        ("Employment is still below its pre-pandemic level.", {"economic_crisis"}),
+        ("Hospitality venues shed 30 per cent of their staff.", {"economic_crisis"}),
+        ("The firm is closing in on a deal with its lenders.", set()),
+        ("My sister could not work from home, her office had no laptops.", {"containment"}),
+    ],
+)
+def test_targets_sums_and_gaps(text: str, expected: set[str] | None) -> None:
+    found = levels(text)
+    if expected is None:
+        assert "stimulus" not in found, text
+    else:
+        assert found == expected, text
