@@ -156,3 +156,26 @@ def test_targets_sums_and_gaps(text: str, expected: set[str] | None) -> None:
         assert "stimulus" not in found, text
     else:
         assert found == expected, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The government support never reached the night-market traders.",
+        "They gave every household 1,000 dollars in April.",
+        "Everyone got a 600 dollar cheque from the government.",
+        "Our social security contributions were postponed until autumn.",
+        "The government is paying part of our salaries until June.",
+        "Went on universal credit in March.",
+        "The unemployment benefit was raised by 20 euros a week.",
+        "The government did not help us at all.",
+        "The bank let us skip three mortgage payments.",
+    ],
+)
+def test_support_as_people_name_it(text: str) -> None:
+    assert levels(text) == {"stimulus"}, text
+
+
+def test_a_regular_benefit_applied_for_online_is_no_stimulus() -> None:
+    text = "You can now apply for unemployment benefits online instead of queuing."
+    assert "stimulus" not in levels(text)
