@@ -179,3 +179,17 @@ def test_support_as_people_name_it(text: str) -> None:
 def test_a_regular_benefit_applied_for_online_is_no_stimulus() -> None:
     text = "You can now apply for unemployment benefits online instead of queuing."
     assert "stimulus" not in levels(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I received the government's hardship grant.",
+        "The city set up a hardship fund for musicians.",
+        "I received a loss of earnings payment in May.",
+        "I got the Lost Wages Assistance in August.",
+        "Payroll tax for firms in the hardest-hit sectors was waived.",
+    ],
+)
+def test_a_payment_named_after_a_hardship_is_support_only(text: str) -> None:
+    assert levels(text) == {"stimulus"}, text
