@@ -46,6 +46,11 @@ def negation_marks(
             if end is not None:
                 _mark_consequence(tokens, end, rules, marks)
                 continue
+        if _unreal_condition(tokens, i, rules) and _counterfactual_in_sentence(
+            tokens, i, counterfactual
+        ):
+            _mark_clause(tokens, i + 1, rules, marks)
+            continue
         if tok.raw in rules.unrelated_close:
             _mark_unrelated(tokens, i, rules, marks)
         elif tok.key in (NEG, SOFT) and _opens_scope(tokens, i, rules):
@@ -243,6 +248,30 @@ def _counterfactual_in_sentence(
             end = _contrast_at(tokens, j, counterfactual)
             if end is not None and not _obligation(tokens, end):
                 return True
+    return False
+
+
+#: Subjects of an inverted condition: "Had the shop closed, ..." ("Had my hours cut" is an event)
+_INVERTED_SUBJECTS = frozenset(
+    ("the", "this", "that", "these", "those", "i", "we", "they", "he", "she", "it", "you")
+)
+
+
+def _unreal_condition(tokens: list[Token], i: int, rules: NegationRules) -> bool:
+    """The token at ``i`` opens the condition of a counterfactual: "If the factory had closed,"
+    or "Had the shop closed," before a "would have". Its clause did not happen either; the
+    caller checks that the sentence has the counterfactual."""
+    raw = tokens[i].raw
+    if raw == "had":
+        opens = i == 0 or not tokens[i - 1].key
+        return opens and i + 1 < len(tokens) and tokens[i + 1].raw in _INVERTED_SUBJECTS
+    if raw != "if":
+        return False
+    for j in range(i + 1, len(tokens)):
+        if not _in_clause(tokens[j], rules):
+            return False
+        if tokens[j].raw == "had":
+            return j + 1 < len(tokens) and tokens[j + 1].raw != "to"
     return False
 
 
