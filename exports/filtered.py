@@ -17,10 +17,8 @@ from sqlalchemy.orm import Session
 from survey_db.models import Event
 
 from .atomic import replacing
-
-# The raw workbook's own column styles, so both show a column alike.
-from .raw import _TEXT_COLUMNS, HEADERS, _styles, raw_rows
-from .summary import TITLE_ROWS, Book, Sheet
+from .raw import HEADERS, raw_rows, write_responses
+from .summary import Book
 
 
 def filtered_rows(db: Session, event: Event, ids: Collection[int]) -> Iterator[tuple[Any, ...]]:
@@ -43,9 +41,7 @@ def build_filtered(
     progress in it).
     """
     book = Book(db, event, "en", pace)
-    widths = [40 if name in _TEXT_COLUMNS else 14 for name in HEADERS]
-    sheet = Sheet(book, "Responses", widths, f"B{TITLE_ROWS + 2}")
-    sheet.table("Responses", HEADERS, filtered_rows(db, event, ids), _styles())
+    write_responses(book, filtered_rows(db, event, ids))
     target = Path(path)
     with replacing(target) as temporary:
         book.workbook.save(temporary)

@@ -10,7 +10,7 @@ respondent's consent columns beside them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +139,15 @@ def raw_rows(db: Session, event: Event) -> Iterator[tuple[Any, ...]]:
         yield tuple(values)
 
 
-def _styles() -> Sequence[str]:
-    return ["text" if name in _TEXT_COLUMNS else "plain" for name in HEADERS]
+def write_responses(book: Book, rows: Iterable[tuple[Any, ...]]) -> None:
+    """The *Responses* sheet of ``book``: ``rows`` under :data:`HEADERS`, texts wide and wrapped.
+
+    The raw workbook and the filtered list both write it, so a column reads alike in both.
+    """
+    widths = [40 if name in _TEXT_COLUMNS else 14 for name in HEADERS]
+    styles = ["text" if name in _TEXT_COLUMNS else "plain" for name in HEADERS]
+    sheet = Sheet(book, "Responses", widths, f"B{TITLE_ROWS + 2}")
+    sheet.table("Responses", HEADERS, rows, styles)
 
 
 def build_raw(
@@ -151,9 +158,7 @@ def build_raw(
     ``pace``, if given, is called after every row (a background build reports progress in it).
     """
     book = Book(db, event, "en", pace)
-    widths = [40 if name in _TEXT_COLUMNS else 14 for name in HEADERS]
-    sheet = Sheet(book, "Responses", widths, f"B{TITLE_ROWS + 2}")
-    sheet.table("Responses", HEADERS, raw_rows(db, event), _styles())
+    write_responses(book, raw_rows(db, event))
     target = Path(path)
     with replacing(target) as temporary:
         book.workbook.save(temporary)
