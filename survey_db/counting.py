@@ -61,7 +61,7 @@ def codes_of(
 
 def counted(include_demo: bool = False) -> ColumnElement[bool]:
     """SQL twin of :func:`counts`."""
-    active = Response.status == "active"
+    active = Response.counts
     return active if include_demo else and_(active, Response.channel != "demo")
 
 

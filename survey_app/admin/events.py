@@ -26,7 +26,7 @@ def _response_counts(events: list[Event]) -> dict[int, int]:
         return {}
     rows = get_session().execute(
         select(Response.event_id, func.count(Response.id))
-        .where(Response.event_id.in_([event.id for event in events]), Response.status == "active")
+        .where(Response.event_id.in_([event.id for event in events]), Response.counts)
         .group_by(Response.event_id)
     )
     return {event_id: count for event_id, count in rows}

@@ -26,7 +26,7 @@ from survey_db.models.vocabulary import (
 from . import pagination
 from .pagination import PER_PAGE, Page
 
-_ACTIVE = Response.status == "active"
+_ACTIVE = Response.counts
 _REVIEWED = counting.REVIEWED
 _SEARCHED = (*FEEDBACK_TEXT_FIELDS, "text", "name", "organisation")
 

@@ -138,7 +138,7 @@ def accept_many(db: Session, event: Event, reviewer: Organiser, ids: list[int]) 
     """
     responses = db.scalars(
         select(Response)
-        .where(Response.id.in_(ids), Response.event_id == event.id, Response.status == "active")
+        .where(Response.id.in_(ids), Response.event_id == event.id, Response.counts)
         .options(selectinload(Response.tag))
         .order_by(Response.id)
     )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -191,9 +192,10 @@ class Response(Base):
         """Code of the theme (policy inputs), for snapshots and forms."""
         return self.theme.code if self.theme is not None else None
 
-    @property
+    @hybrid_property
     def counts(self) -> bool:
-        """Whether the figures count this response (not withdrawn, spam or test)."""
+        """Whether the figures count this response (not withdrawn, spam or test); in a query,
+        ``Response.counts`` is the same condition in SQL."""
         return self.status == "active"
 
     def texts(self) -> dict[str, str]:
