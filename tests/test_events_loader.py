@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from survey_app.db import get_session
 from survey_app.events import FIRST_EVENT_FILE, EventFileError, apply_event, parse_event_yaml
-from survey_db.models import AgendaSession, Event, Response, SessionPerson, Theme
+from survey_db.models import AgendaSession, AuditEntry, Event, Response, SessionPerson, Theme
 
 FIRST = FIRST_EVENT_FILE.read_text("utf-8")
 CODES = [
@@ -81,6 +81,26 @@ def test_load_reports_what_changed(app, runner, tmp_path: Path, event):
     with app.app_context():
         closure = get_session().scalar(select(AgendaSession).where(AgendaSession.code == "closure"))
         assert closure.title_en == "Plenary: Closing"
+
+
+def test_the_command_line_leaves_its_changes_in_the_audit_log(app, runner, tmp_path: Path, event):
+    """What the console records when an organiser loads, opens or closes, the CLI records too."""
+    path = tmp_path / "event.yaml"
+    path.write_text(FIRST.replace("Plenary: Closure", "Plenary: Closing"), "utf-8")
+    assert runner.invoke(args=["events", "load", str(path)]).exit_code == 0
+    assert runner.invoke(args=["events", "load", str(path)]).exit_code == 0  # nothing changes
+    assert runner.invoke(args=["events", "close", event.slug]).exit_code == 0
+    assert runner.invoke(args=["events", "close", event.slug]).exit_code == 0  # already closed
+    assert runner.invoke(args=["events", "open", event.slug]).exit_code == 0
+    with app.app_context():
+        entries = get_session().scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.event_id, e.organiser_id) for e in entries] == [
+        ("event_loaded", event.id, None),
+        ("event_closed", event.id, None),
+        ("event_opened", event.id, None),
+    ]
+    assert entries[0].detail["by"] == "cli" and entries[0].detail["file"] == "event.yaml"
+    assert entries[0].detail["changes"] == ["session 'closure': title_en changed"]
 
 
 def _broken(text: str, old: str, new: str) -> str:

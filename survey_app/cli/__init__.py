@@ -14,6 +14,7 @@ from survey_db import migrate
 from survey_db.models import Event
 
 from .. import demo, privacy
+from ..admin import audit
 from ..db import get_session
 from ..events import FIRST_EVENT_FILE, EventFileError, apply_event, parse_event_yaml
 from .codebook import codebook_cli
@@ -62,11 +63,14 @@ def _load_file(path: Path, status: str | None = None) -> None:
     except EventFileError as error:
         session.rollback()
         raise click.ClickException(f"{path}: {error}") from None
-    session.commit()
     slug = spec.event["slug"]
     if not changes:
+        session.commit()
         click.echo(f"Event '{slug}' is already up to date.")
         return
+    event = session.scalar(select(Event).where(Event.slug == slug))
+    audit.record(session, "event_loaded", event=event, by="cli", file=path.name, changes=changes)
+    session.commit()
     click.echo(f"Event '{slug}': {len(changes)} change(s).")
     for line in changes:
         click.echo(f"  - {line}")
@@ -89,6 +93,9 @@ def _event_or_fail(slug: str) -> Event:
 def _set_status(slug: str, status: str) -> None:
     event = _event_or_fail(slug)
     changed = event.set_status(status)
+    if changed:
+        action = "event_opened" if event.is_open else "event_closed"
+        audit.record(get_session(), action, event=event, by="cli")
     get_session().commit()
     click.echo(f"Event '{slug}' is {status}" + ("." if changed else " (it already was)."))
 
