@@ -24,7 +24,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from .background import Job
 
-#: How long a prepared workbook is kept (it holds attendees' answers, and goes stale).
+#: How long a prepared workbook, or a codebook preview worked out in the background, is kept
+#: (both hold attendees' answers, and go stale).
 KEEP_SECONDS = 24 * 3600
 #: Builds working at once, across all organisers: each takes most of a core.
 MAX_WORKING = 2

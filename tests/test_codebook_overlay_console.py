@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -16,7 +17,9 @@ from sqlalchemy import select
 
 import survey_app.background as background
 import survey_app.cli.codebook as codebook_cli
+from survey_app.admin.codebook_views import PREVIEWS
 from survey_app.db import get_session
+from survey_app.prepared import KEEP_SECONDS
 from survey_db.models import AuditEntry, CodebookAddition, Event, ResponseTag, utcnow
 
 from .admin_helpers import (
@@ -484,3 +487,25 @@ def test_suggestions_that_fail_show_the_error_line_and_try_again_works_them_out(
     page = suggested(app, client, in_process, again.location)
     assert "stall-out" in page.split('id="suggestions"')[1]
     assert 'id="suggestions-failed"' not in page
+
+
+def test_results_older_than_a_day_go_when_a_new_one_is_started(
+    app: Flask, event: Event, in_process: Started
+):
+    """A preview quotes answers: what was worked out over a day ago is removed, not kept."""
+    folder = Path(app.config["EXPORT_DIR"], PREVIEWS)
+    folder.mkdir(parents=True)
+    day_old = time.time() - KEEP_SECONDS - 60
+    old = [folder / "a.json", folder / "a.pid", folder / "b.failed"]
+    fresh = [folder / "c.json", folder / "jobs.log"]
+    for file in (*old, *fresh):
+        file.write_text("{}", "utf-8")
+    for file in [*old, fresh[1]]:
+        os.utime(file, (day_old, day_old))
+    client = admin(app)
+
+    link = "/admin/codebook/preview?level=economic_crisis&language=en&term=stall-out"
+    assert 'id="preview-working"' in client.get(link).get_data(as_text=True)
+
+    assert [file.exists() for file in old] == [False, False, False]
+    assert [file.exists() for file in fresh] == [True, True]

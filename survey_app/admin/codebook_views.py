@@ -10,6 +10,7 @@ offers *Try again*.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +39,7 @@ from .. import labels
 from ..background import Failure, Job
 from ..db import get_session
 from ..forms import AppForm
+from ..prepared import KEEP_SECONDS
 from ..texts import gettext as _
 from ..texts import lazy_gettext as _l
 from . import bp
@@ -54,6 +56,7 @@ from .overlay import (
     stored_preview,
     stored_suggestions,
     suggestions_asked,
+    sweep_results,
 )
 from .review_forms import LANGUAGE_NAMES
 
@@ -128,6 +131,7 @@ def _start(path: Path, arguments: list[str]) -> None:
     job = _job(path)
     if job.running():
         return
+    sweep_results(path.parent, KEEP_SECONDS, time.time())
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     command = ["codebook", arguments[0], "--store", str(path), *arguments[1:]]
     job.start(app, command, path.parent / "jobs.log")
