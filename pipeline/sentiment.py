@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from types import ModuleType
 from typing import Any
@@ -38,15 +39,92 @@ _text = _textblob_text()
 _EN = os.path.join(os.path.dirname(_text.__file__), "en")
 
 
+# find_tokens's patterns, compiled once (it passes most of them to re.sub as strings)
+_REPLACEMENTS = tuple((re.compile(a), b) for a, b in _text.replacements.items())
+_LINEBREAK = re.compile(r"\n{2,}")
+_BLANKS = re.compile(r"\s+")
+#: find_tokens's punctuation: a token starting with one, or ending with one or a period,
+#: is split; any other token is a word as it is
+_LEADING = frozenset(_text.PUNCTUATION.replace(".", ""))
+_TRAILING = _LEADING | {"."}
+
+
 def _find_tokens(string: str) -> list[str]:
-    """``textblob.en.parser.find_tokens``: the sentences of ``string``, words split off."""
-    return _text.find_tokens(
-        str(string),
-        punctuation=_text.PUNCTUATION,
-        abbreviations=_text.ABBREVIATIONS,
-        replace=_text.replacements,
-        linebreak=r"\n{2,}",
+    """``textblob.en.parser.find_tokens`` (TextBlob 0.20's ``_text.find_tokens`` with its
+    English arguments): the sentences of ``string``, words split off. The same steps, with
+    the patterns compiled once and a word without punctuation at either end taken as it is
+    (what the library's loops find for it); tests/test_pipeline_light_imports.py checks it
+    against the library on every labelled text."""
+    punctuation = tuple(_text.PUNCTUATION.replace(".", ""))
+    replace = _text.replacements
+    abbreviations = _text.ABBREVIATIONS
+    for pattern, replacement in _REPLACEMENTS:
+        string = pattern.sub(replacement, string)
+    string = (
+        str(string)
+        .replace("“", " “ ")
+        .replace("”", " ” ")
+        .replace("‘", " ‘ ")
+        .replace("’", " ’ ")
+        .replace("'", " ' ")
+        .replace('"', ' " ')
     )
+    string = string.replace("\r\n", "\n")
+    string = _LINEBREAK.sub(f" {_text.EOS} ", string)
+    string = _BLANKS.sub(" ", string)
+    tokens: list[str] = []
+    for t in _text.TOKEN.findall(string + " "):
+        if t[0] not in _LEADING and t[-1] not in _TRAILING:
+            tokens.append(t)
+            continue
+        tail = []
+        while t.startswith(punctuation) and t not in replace:
+            tokens.append(t[0])
+            t = t[1:]
+        while t.endswith((*punctuation, ".")) and t not in replace:
+            if t.endswith(punctuation):
+                tail.append(t[-1])
+                t = t[:-1]
+            if t.endswith("..."):
+                tail.append("...")
+                t = t[:-3].rstrip(".")
+            if t.endswith("."):
+                if (
+                    t in abbreviations
+                    or _text.RE_ABBR1.match(t) is not None
+                    or _text.RE_ABBR2.match(t) is not None
+                    or _text.RE_ABBR3.match(t) is not None
+                ):
+                    break
+                tail.append(t[-1])
+                t = t[:-1]
+        if t != "":
+            tokens.append(t)
+        tokens.extend(reversed(tail))
+    ends = ("...", ".", "!", "?", _text.EOS)
+    closers = ("'", '"', "”", "’", "...", ".", "!", "?", ")", _text.EOS)
+    sentences: list[list[str]] = [[]]
+    i, j = 0, 0
+    while j < len(tokens):
+        if tokens[j] in ends:
+            # citations, trailing parenthesis, repeated punctuation (!?)
+            while j < len(tokens) and tokens[j] in closers:
+                if tokens[j] in ("'", '"') and sentences[-1].count(tokens[j]) % 2 == 0:
+                    break  # balanced quotes
+                j += 1
+            sentences[-1].extend(t for t in tokens[i:j] if t != _text.EOS)
+            sentences.append([])
+            i = j
+        j += 1
+    sentences[-1].extend(tokens[i:j])
+    return [
+        _text.RE_EMOTICONS.sub(
+            lambda m: m.group(1).replace(" ", "") + m.group(2),
+            _text.RE_SARCASM.sub("(!)", " ".join(words)),
+        )
+        for words in sentences
+        if words
+    ]
 
 
 class _EnglishLexicon(_text.Sentiment):
