@@ -177,4 +177,11 @@ class Polarity:
         self._lexicon: Any = _EnglishLexicon(neutral)
 
     def __call__(self, text: str) -> float:
-        return max(-1.0, min(1.0, float(self._lexicon(text)[0])))
+        # TextBlob's Sentiment.__call__ for a string, less the subjectivity nobody reads:
+        # the mean polarity of the assessments, summed in the same order
+        words = " ".join(_find_tokens(text)).split()
+        found = self._lexicon.assessments(((word.lower(), None) for word in words), True)
+        total = 0
+        for _, polarity, _, _ in found:
+            total += polarity
+        return max(-1.0, min(1.0, float(total / float(len(found) or 1))))
