@@ -329,6 +329,9 @@ def run_pipeline(
     if workers < 1:
         raise ValueError("workers must be at least 1")
     with ExitStack() as stack:
+        # the pool in a scope of its own: closed once the tags are stored, so its workers'
+        # memory is given back before ``after_tagging`` writes the workbooks
+        pool_scope = stack.enter_context(ExitStack())
         pool = None
         if workers > 1:
             # Refuse at once when locked, before the warm-up and the fork; the lock itself
@@ -341,7 +344,7 @@ def run_pipeline(
                 tagger = build_tagger(overlay(engine)[0])
                 for text in WARM_UP_TEXTS:
                     tagger.tag(text)
-                pool = stack.enter_context(tagging_pool(engine, workers, nice))
+                pool = pool_scope.enter_context(tagging_pool(engine, workers, nice))
         if pool is None and nice:
             os.nice(nice)
         try:
@@ -358,6 +361,7 @@ def run_pipeline(
                 )
                 if progress is not None:
                     progress(done, run.log.selected)
+            pool_scope.close()
             if after_tagging is not None:
                 if pool is not None and nice:
                     os.nice(nice)
