@@ -37,6 +37,9 @@ _ZH_GAP = f"[^\\s，。；：！？、,.;:!?不没未无非]{{0,{2 * MAX_GAP}}}?
 #: (keys, code, weight, the keys it needs) of token patterns, by their first key
 Pattern = tuple[tuple[str, ...], str, float, frozenset[str]]
 PatternTable = dict[str, list[Pattern]]
+#: A PatternTable by first key, then by second: for a first key, (second key -> the patterns
+#: that can match with that second key, in the table's order; the patterns for any other)
+PatternIndex = dict[str, tuple[dict[str, list[Pattern]], list[Pattern]]]
 #: (-characters of the pattern without gaps, 0 for a review-overlay term or 1, place in the
 #: codebook): lower wins between overlapping Chinese matches, the earlier start before the
 #: codebook's place
@@ -56,6 +59,9 @@ class Matchers:
     rules: NegationRules
     levels: PatternTable = field(default_factory=dict)
     tags: PatternTable = field(default_factory=dict)
+    # the same, by their first two keys (see :func:`_index`); built once the tables are done
+    level_index: PatternIndex = field(default_factory=dict)
+    tag_index: PatternIndex = field(default_factory=dict)
     contrast: ContrastPhrases = field(default_factory=dict)
     counterfactual: ContrastPhrases = field(default_factory=dict)
     counterfactual_if: ContrastPhrases = field(default_factory=dict)
@@ -122,6 +128,8 @@ def compile_language(
     for table in (compiled.levels, compiled.tags):
         for entries in table.values():
             entries.sort(key=lambda entry: -len(entry[0]))
+    compiled.level_index = _index(compiled.levels)
+    compiled.tag_index = _index(compiled.tags)
     for phrases, table in (
         (rules.contrast, compiled.contrast),
         (rules.counterfactual, compiled.counterfactual),
@@ -150,6 +158,29 @@ def _add(table: PatternTable, keys: tuple[str, ...], code: str, weight: float) -
     if keys and keys[0] != GAP:
         needed = frozenset(key for key in keys if key != GAP)
         table.setdefault(keys[0], []).append((keys, code, weight, needed))
+
+
+def _index(table: PatternTable) -> PatternIndex:
+    """``table`` by the second key too, so a token's candidates are looked up, not filtered.
+
+    A pattern whose second key is a word can match only where the next token has that key;
+    one of a single key, or with a gap second, anywhere. Each list keeps the table's order
+    (longest first), which decides between candidates.
+    """
+    index: PatternIndex = {}
+    for first, entries in table.items():
+        anywhere = [entry for entry in entries if len(entry[0]) == 1 or entry[0][1] == GAP]
+        seconds = {entry[0][1] for entry in entries if len(entry[0]) > 1} - {GAP}
+        by_second = {
+            second: [
+                entry
+                for entry in entries
+                if len(entry[0]) == 1 or entry[0][1] == GAP or entry[0][1] == second
+            ]
+            for second in seconds
+        }
+        index[first] = (by_second, anywhere)
+    return index
 
 
 def _zh_regex(pattern: str) -> str:
@@ -232,12 +263,19 @@ def level_matches(
     """
     found: list[LevelHit] = []
     table = compiled.levels
+    index = compiled.level_index
     count = len(tokens)
+    last = count - 1
     present = {tok.key for tok in tokens}
     i = 0
     while i < count:
-        candidates = table.get(tokens[i].key)
-        hit = _longest(tokens, i, candidates, present) if candidates else None
+        indexed = index.get(tokens[i].key)
+        hit = None
+        if indexed is not None:
+            by_second, anywhere = indexed
+            candidates = by_second.get(tokens[i + 1].key, anywhere) if i < last else anywhere
+            if candidates:
+                hit = _first_match(tokens, i, candidates, present)
         if hit is None:
             i += 1
             continue
@@ -313,6 +351,18 @@ def _longest(
     return None
 
 
+def _first_match(
+    tokens: list[Token], start: int, candidates: list[Pattern], present: set[str]
+) -> tuple[int, tuple[str, ...], str, float] | None:
+    """:func:`_longest` for candidates already found by the first two keys (see :func:`_index`)."""
+    for keys, code, weight, needed in candidates:
+        if needed <= present:
+            end = _match(tokens, start, keys, 0)
+            if end is not None:
+                return end, keys, code, weight
+    return None
+
+
 def _match(tokens: list[Token], pos: int, keys: tuple[str, ...], k: int) -> int | None:
     """Index of the last token when ``keys[k:]`` matches from ``pos``.
 
@@ -354,21 +404,19 @@ def tag_weights(text: str, tokens: list[Token], compiled: Matchers) -> dict[str,
     for code, (pattern, terms) in compiled.substrings.items():
         for term in pattern.findall(text):
             found.setdefault(code, {})[term] = terms[term]
-    table = compiled.tags
-    if not table:
+    index = compiled.tag_index
+    if not index:
         return found
     last = len(tokens) - 1
     present = {tok.key for tok in tokens}
     for i, tok in enumerate(tokens):
-        entries = table.get(tok.key)
-        if not entries:
+        indexed = index.get(tok.key)
+        if indexed is None:
             continue
-        after = tokens[i + 1].key if i < last else None
+        by_second, anywhere = indexed
+        # patterns whose second word differs from the next token's are not candidates
+        entries = by_second.get(tokens[i + 1].key, anywhere) if i < last else anywhere
         for keys, code, weight, needed in entries:
-            if len(keys) > 1 and keys[1] != after and keys[1] != GAP:
-                continue  # the second word differs: no match (as _match would find)
-            if not needed <= present:
-                continue
-            if _match(tokens, i, keys, 0) is not None:
+            if needed <= present and _match(tokens, i, keys, 0) is not None:
                 found.setdefault(code, {})[" ".join(keys)] = weight
     return found

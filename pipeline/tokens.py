@@ -248,5 +248,5 @@ class ChineseTokens:
                 key = SOFT
             else:
                 key = NEG if lower in cues else lower
-            tokens.append(Token(key, lower, start, offset))
+            tokens.append(_new_token(Token, (key, lower, start, offset)))
         return tokens

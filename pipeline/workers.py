@@ -64,21 +64,25 @@ def tagging_pool(engine: Engine, workers: int, nice: int) -> Iterator[TaggingPoo
         with suppress(Exception):
             tag_text(text)
     before = set(multiprocessing.active_children())
-    # Objects that exist now are never collected, so the collector never writes to (and
-    # copies) the pages the workers share with this process.
+    # Objects that exist now are not collected while the workers live, so the collector
+    # never writes to (and copies) the pages the workers share with this process: not in
+    # the workers, and not here either (a full collection here, after the fork, copied
+    # every page holding an object the collector tracks).
     gc.freeze()
     try:
         pool = multiprocessing.get_context("fork").Pool(
             workers, initializer=_worker_start, initargs=(engine, nice)
         )
-    finally:
+    except BaseException:
         gc.unfreeze()
+        raise
     started = [p for p in multiprocessing.active_children() if p not in before]
     try:
         yield TaggingPool(pool, started)
     finally:
         pool.terminate()  # workers still tagging pages nobody will store are stopped
         pool.join()
+        gc.unfreeze()
 
 
 def _worker_start(engine: Engine, nice: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import subprocess
@@ -559,3 +560,30 @@ def test_killed_job_leaves_no_worker_behind(
     assert rerun.status == "succeeded"
     assert tag_count(app) == response_count(app) == 150
     assert committed + rerun.tagged == 150
+
+
+def test_the_main_process_stays_frozen_while_the_pool_lives(app: Flask) -> None:
+    """A collection in the main process after the fork would copy the pages it shares with
+    the workers: what existed at the fork is left alone until the pool is gone."""
+    frozen_before = gc.get_freeze_count()
+    with pipeline.workers.tagging_pool(engine_of(app), 2, 0) as pool:
+        assert gc.get_freeze_count() > frozen_before
+        gc.collect()
+        assert gc.get_freeze_count() > frozen_before
+        assert pool.pool.apply_async(tag_text, ("Wages fell.",)).get(timeout=60).language == "en"
+    assert gc.get_freeze_count() == frozen_before
+
+
+def test_the_workers_are_gone_before_the_workbooks_are_written(app: Flask, event: Event) -> None:
+    """The workers' memory is given back before ``after_tagging`` (the workbooks) runs."""
+    add_responses(app, event, 25)
+    seen: list[int] = []
+
+    def after_tagging(session: Session, pacer: Pacer | None) -> int:
+        seen.append(len(multiprocessing.active_children()))
+        return 0
+
+    run = run_pipeline(engine_of(app), batch_size=10, workers=2, after_tagging=after_tagging)
+
+    assert run.tagged == 25
+    assert seen == [0]
