@@ -28,6 +28,7 @@ answers of that language holding it, that a person did not give the level.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 from collections import Counter, defaultdict
@@ -39,7 +40,6 @@ from typing import Any
 
 import jieba
 import snowballstemmer
-import textblob
 
 from pipeline.codebook import Addition, load_codebook
 from pipeline.traditional import to_simplified
@@ -219,7 +219,11 @@ def _negations(language: str) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _en_counts() -> dict[str, int]:
     """TextBlob's bundled English word counts (its spelling corrector's), read offline."""
-    path = Path(textblob.__file__).parent / "en" / "en-spelling.txt"
+    # Found, not imported: TextBlob's package imports NLTK and NumPy (about 30 MB), and every
+    # process that builds the app (the nightly job's too) imports this module.
+    spec = importlib.util.find_spec("textblob")
+    assert spec is not None and spec.origin is not None, "TextBlob is a dependency"
+    path = Path(spec.origin).parent / "en" / "en-spelling.txt"
     counts = {}
     for line in path.read_text("utf-8").splitlines():
         word, _, count = line.partition(" ")

@@ -70,3 +70,18 @@ def test_the_sentiment_tokenizer_is_textblobs() -> None:
     ]
     for text in texts:
         assert _find_tokens(text) == parser.find_tokens(text), text
+
+
+def test_building_the_app_imports_no_nltk() -> None:
+    """The nightly job starts through the app, whose codebook pages read TextBlob's word
+    counts: found as a file, not through TextBlob's package (which imports NLTK)."""
+    probe = (
+        "import sys\n"
+        "from survey_app import create_app\n"
+        "create_app({'TESTING': True, 'SECRET_KEY': 'k', 'DATABASE_URL': 'sqlite://'})\n"
+        "from pipeline.suggest import _en_counts\n"
+        "print(len(_en_counts()) > 10_000, 'nltk' in sys.modules, 'textblob' in sys.modules)\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split() == ["True", "False", "False"]
