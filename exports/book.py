@@ -20,7 +20,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from sqlalchemy.orm import Session
 
-from pipeline import TAGGER_VERSION
+from pipeline.runner import overlay_in
 from survey_db.models import Event, utcnow
 
 from . import data
@@ -218,7 +218,8 @@ class Book:
         self.facts = data.event_facts(db, self.scope, lang)
         self.cells = CellMaker(event.timezone)
         self.workbook = Workbook(write_only=True)
-        self.tagger_version = TAGGER_VERSION
+        #: The version the next run tags with: the codebook's, and the overlay's if it has terms.
+        self.tagger_version = overlay_in(db)[1]
         #: Where a response's id links to in the console, or "" for no links.
         self.base_url = base_url.rstrip("/")
         text = self.labels

@@ -74,7 +74,12 @@ def overlay(engine: Engine) -> tuple[tuple[Addition, ...], str]:
     """The codebook overlay's terms in the database, and the tagger version they make with
     the bundled codebook: a term added or removed changes it, so the next run re-tags."""
     with session_factory(engine)() as session:
-        additions = unique_additions(Addition(*term) for term in active_terms(session))
+        return overlay_in(session)
+
+
+def overlay_in(session: Session) -> tuple[tuple[Addition, ...], str]:
+    """:func:`overlay`, read through an open session (a workbook names the version)."""
+    additions = unique_additions(Addition(*term) for term in active_terms(session))
     return additions, _version(additions) if additions else TAGGER_VERSION
 
 

@@ -4,10 +4,12 @@ re-tags what it changes at the next run, reviews stay, the evidence shows the te
 from __future__ import annotations
 
 from flask import Flask
+from openpyxl import load_workbook
 from sqlalchemy import select
 
+from exports import build_summary
 from pipeline import TAGGER_VERSION
-from pipeline.runner import pending_count, run_pipeline
+from pipeline.runner import overlay, pending_count, run_pipeline
 from survey_app.db import get_session
 from survey_db.models import CodebookAddition, Event, ResponseTag
 
@@ -73,3 +75,25 @@ def test_a_pool_of_workers_tags_with_the_overlay_too(app: Flask, event: Event):
     assert run.tagged == 6
     tags = tags_by_response(app)
     assert all(tags[ident].machine_levels == ["economic_crisis"] for ident in ids)
+
+
+def test_the_summary_names_the_version_the_overlay_makes(app: Flask, event: Event, tmp_path):
+    """The workbook's *current codebook* is the one the next run tags with, overlay included."""
+
+    def current(name: str) -> str:
+        with app.app_context():
+            db = get_session()
+            path = build_summary(db, db.get(Event, event.id), tmp_path / name)
+        sheet = load_workbook(path, read_only=True).worksheets[0]
+        line = next(
+            str(cell)
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if "current codebook" in str(cell)
+        )
+        return line.split("current codebook: ")[1].rstrip(")")
+
+    assert current("plain.xlsx") == TAGGER_VERSION
+    add_term(app, "stall-out", 1)
+    _, version = overlay(engine_of(app))
+    assert version != TAGGER_VERSION and current("overlay.xlsx") == version
