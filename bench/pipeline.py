@@ -12,10 +12,13 @@ seconds and the run's memory: ru_maxrss of the main process and of its largest w
 (RUSAGE_CHILDREN), and the peak of the PSS summed over the run's processes (from
 /proc/<pid>/smaps_rollup, sampled every 0.1 s during the full run), which counts the pages
 the workers share with the main process once.
+Then the job as cron starts it (``flask --app survey_app pipeline run --full``, which builds
+the app first and writes the workbooks after tagging) on another fresh copy: its peak PSS sum.
 Targets: the full run at least half TextBlob's rate; incremental under 2 s at 100,000;
-memory under 250 MB (the PSS sum) and flat as N grows. Without ``--database-url`` each size
-gets a SQLite file in a temp dir (copied for each workers setting); a given database must be
-empty, is filled again for each workers setting, and is emptied again after each size.
+memory under 250 MB (the PSS sum, of the run and of the job) and flat as N grows. Without
+``--database-url`` each size gets a SQLite file in a temp dir (copied for each run); a given
+database must be empty, is filled again for each workers setting, and is emptied again after
+each size.
 """
 
 from __future__ import annotations
@@ -86,18 +89,20 @@ def _descendants(pid: int) -> list[int]:
 
 
 class PssSampler(threading.Thread):
-    """Samples the PSS sum of this process and its descendants until stopped; keeps the peak."""
+    """Samples the PSS sum of a process (this one by default) and its descendants until
+    stopped; keeps the peak."""
 
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, interval: float = 0.1, root: int | None = None) -> None:
         super().__init__(daemon=True)
         self.interval = interval
+        self.root = os.getpid() if root is None else root
         self.peak_kib = 0
         self.most_processes = 0
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.is_set():
-            pids = _descendants(os.getpid())
+            pids = _descendants(self.root)
             self.peak_kib = max(self.peak_kib, sum(_pss_kib(pid) for pid in pids))
             self.most_processes = max(self.most_processes, len(pids))
             self._done.wait(self.interval)
@@ -160,6 +165,27 @@ def measure_runs(url: str, batch_size: int, workers: int) -> dict[str, float]:
     }
 
 
+def measure_job(url: str, workers: int, folder: Path) -> dict[str, float]:
+    """The job as cron starts it, ``flask --app survey_app pipeline run --full``: the app
+    built first, then the tagging and the workbooks; its peak PSS sum and its seconds. At
+    the web app's priority, so its pacer does not pause it for this benchmark's own load."""
+    command = [sys.executable, "-m", "flask", "--app", "survey_app", "pipeline", "run"]
+    command += ["--full", "--workers", str(workers), "--nice", "0"]
+    env = {
+        **os.environ,
+        "SURVEY_DATABASE_URL": url,
+        "SURVEY_SECRET_KEY": "bench",
+        "SURVEY_EXPORT_DIR": str(folder / "exports"),
+    }
+    started = time.perf_counter()
+    job = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    sampler = PssSampler(root=job.pid)
+    sampler.start()
+    if job.wait():
+        raise SystemExit(f"the job failed ({job.returncode})")
+    return {"job_s": time.perf_counter() - started, "job_pss_mb": sampler.stop()}
+
+
 def measure_bare(url: str) -> dict[str, float]:
     """In another child, cold like the run's: TextBlob, then bare ``tag_text``, on its texts."""
     from textblob import TextBlob
@@ -217,6 +243,7 @@ def _report(
             "ratio": ratio >= TARGET_RATIO,
             "incremental": figures["incremental_s"] < TARGET_INCREMENTAL_S,
             "memory": figures["pss_mb"] < TARGET_PEAK_MB,
+            "job memory": figures["job_pss_mb"] < TARGET_PEAK_MB,
         }
         all_ok &= all(checks.values())
         lines += [
@@ -228,6 +255,10 @@ def _report(
             f"    memory PSS sum   {figures['pss_mb']:8.1f} MB"
             f" (peak over {figures['processes']:.0f} processes; target < {TARGET_PEAK_MB:.0f} MB)"
             f" {_ok(checks['memory'])}",
+            f"    the job via CLI  {figures['job_pss_mb']:8.1f} MB PSS sum"
+            f" in {figures['job_s']:.2f} s"
+            f" (the app, tagging, workbooks; target < {TARGET_PEAK_MB:.0f} MB)"
+            f" {_ok(checks['job memory'])}",
             f"    ru_maxrss        {figures['peak_mb']:8.1f} MB main"
             f" ({figures['baseline_mb']:.1f} MB before the run),"
             f" {figures['child_peak_mb']:.1f} MB largest worker",
@@ -285,6 +316,7 @@ def main() -> None:
                 for count in workers:
                     fill_s = fill(url, size)
                     runs[count] = _child("runs", url, args.batch_size, count)
+                    runs[count] |= measure_job(url, count, Path(folder))
                     bare = bare or _child("bare", url, args.batch_size)
                     _reset(url)
             else:
@@ -294,6 +326,8 @@ def main() -> None:
                     copy = Path(folder) / f"bench-{size}-workers-{count}.sqlite3"
                     shutil.copyfile(filled, copy)
                     runs[count] = _child("runs", f"sqlite:///{copy}", args.batch_size, count)
+                    shutil.copyfile(filled, copy)
+                    runs[count] |= measure_job(f"sqlite:///{copy}", count, Path(folder))
                     copy.unlink()
                 bare = _child("bare", f"sqlite:///{filled}", args.batch_size)
             all_ok &= _report(size, fill_s, bare, runs)
