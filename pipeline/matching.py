@@ -11,9 +11,10 @@ characters (so "工资 * 停" cannot swallow "工资补贴"): "上门" cannot hi
 "上门可罗雀". At equal length a term added from the review overlay
 (:class:`pipeline.codebook.Addition`) wins over the bundled codebook, then (English) the
 pattern with more gaps, (Chinese) the earlier match, then the codebook's order (levels in
-order, then shields). One exception: a support match ending in a payment word also counts
-the containment measure the payment is named after ("self-isolation payment", "received a
-quarantine allowance"), never a hardship it answers ("hardship grant").
+order, then shields). One exception: a support match ending in a payment word (the
+codebook's ``payment_words``) also counts the containment measure the payment is named after
+("self-isolation payment", "received a quarantine allowance"), never a hardship it answers
+("hardship grant").
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class Matchers:
     cut_words: re.Pattern[str] | None = None
     cut_cues: re.Pattern[str] | None = None
     cut_optional: bool = False
+    # by level code, the keys of its payment words (see :func:`_nested`)
+    payment_keys: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def compile_language(
@@ -100,6 +103,11 @@ def compile_language(
         for cat in book.levels
         for ind in cat.indicators[language]
     ] + [(phrase, SHIELD, 0.0) for phrase in book.shields[language]]
+    for cat in book.levels:
+        words = cat.payment_words.get(language, ())
+        if words:
+            keys = {key for word in words for key in _keys(word, tokenise)}
+            compiled.payment_keys[cat.code] = frozenset(keys)
     raw: dict[str, list[RawEntry]] = {}
     for order, (pattern, code, weight) in enumerate(level_terms, start=1):
         if language == "zh" and len(pattern.replace(" ", "")) > 1:
@@ -295,7 +303,9 @@ def level_matches(
             continue
         end, keys, code, weight = hit
         found.append((tokens[i].start, tokens[end].end, i, keys, code, weight))
-        found.extend(_nested(tokens, i, end, code, table, present))
+        payment = compiled.payment_keys.get(code)
+        if payment is not None and tokens[end].key in payment:
+            found.extend(_nested(tokens, i, end, code, table, present))
         i = end + 1
     if compiled.raw_first is None:
         return found
@@ -318,11 +328,9 @@ def level_matches(
 
 
 #: A payment named after a measure ("self-isolation payment", "lockdown grant") names the
-#: measure too: a containment match that ends right before one of these payment words
-#: counts inside a support match. A payment named after what it answers ("hardship grant",
-#: "livelihood grant") is support only.
-_PAYMENT_WORDS = frozenset(("payment", "allow", "grant", "subsidi", "bonus"))  # stems
-_SUPPORT = "stimulus"
+#: measure too: a match of this level that ends right before a payment word (the codebook's
+#: ``payment_words``) counts inside the payment's match. A payment named after what it
+#: answers ("hardship grant", "livelihood grant") names that level only.
 _MEASURE = "containment"
 
 
@@ -334,9 +342,7 @@ def _nested(
     table: PatternTable,
     present: set[str],
 ) -> list[LevelHit]:
-    """The measure a support match's payment is named after, as its own match."""
-    if code != _SUPPORT or tokens[end].key not in _PAYMENT_WORDS:
-        return []
+    """The measure a payment match (ending in a payment word) is named after, as its own match."""
     for i in range(start, end):
         candidates = [entry for entry in table.get(tokens[i].key, ()) if entry[1] != code]
         hit = _longest(tokens, i, candidates, present) if candidates else None

@@ -2,12 +2,17 @@
 
 The leftmost, then the longest counted in words (a "*" gap adds none); at equal length a
 review-overlay term, then the pattern with more gaps, then the codebook's order. A support
-match ending in a payment word also counts the containment measure it is named after.
+match ending in a payment word (the codebook's ``payment_words``) also counts the containment
+measure it is named after.
 """
+
+from pathlib import Path
 
 import pytest
 
-from pipeline import Addition, build_tagger, tag_text
+from pipeline import Addition, build_tagger, load_codebook, tag_text
+from pipeline.codebook import DEFAULT_PATH, CodebookError
+from pipeline.tagger import Tagger
 
 
 @pytest.mark.parametrize(
@@ -53,3 +58,31 @@ def test_an_overlay_shield_wins_an_equal_length_tie_with_an_indicator() -> None:
     tagger = build_tagger([Addition("economic_crisis", "en", "lost income", kind="shield")])
     assert "economic_crisis" not in tagger.tag(text).levels
     assert "economic_crisis" in tagger.tag("The stall lost half its income indoors.").levels
+
+
+def _codebook_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path = tmp_path / "codebook.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+def test_the_payment_words_are_the_codebooks(tmp_path: Path) -> None:
+    text = "The landlord got a lockdown grant for the empty flat."
+    assert tag_text(text).levels == {"containment", "stimulus"}
+    words = "      en: [payment, allowance, grant, subsidy, bonus]\n"
+    path = _codebook_with(tmp_path, words, "      en: [payment, allowance]\n")
+    assert Tagger(load_codebook(path)).tag(text).levels == {"stimulus"}
+
+
+@pytest.mark.parametrize(
+    "section",
+    ["      fr: [paiement]\n", "      en: payment\n", "      en: [payment, 3]\n"],
+)
+def test_payment_words_of_the_wrong_shape_are_refused(tmp_path: Path, section: str) -> None:
+    path = _codebook_with(
+        tmp_path, "      en: [payment, allowance, grant, subsidy, bonus]\n", section
+    )
+    with pytest.raises(CodebookError, match="payment_words"):
+        load_codebook(path)
