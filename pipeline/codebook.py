@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,9 @@ class Category:
     definition_zh: str
     indicators: dict[str, tuple[Indicator, ...]]
     plain_negation_cancels: bool = True
+    #: by language, words that end a payment of this level named after a containment measure
+    #: ("self-isolation payment" names the isolation too; see pipeline/matching.py)
+    payment_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -265,8 +268,25 @@ def _category(code: str, entry: Any, weights: dict[str, Any]) -> Category:
         code=code,
         indicators=indicators,
         plain_negation_cancels=bool(entry.get("plain_negation_cancels", True)),
+        payment_words=_payment_words(code, entry.get("payment_words") or {}),
         **texts,
     )
+
+
+def _payment_words(code: str, section: Any) -> dict[str, tuple[str, ...]]:
+    """``<level>.payment_words`` (optional): per language, a list of quoted words."""
+    if not isinstance(section, dict) or not set(section) <= set(LANGUAGES):
+        raise CodebookError(
+            f"{code}.payment_words must map languages ({', '.join(LANGUAGES)}) to words"
+        )
+    found = {}
+    for lang, words in section.items():
+        if not isinstance(words, list) or not all(
+            isinstance(word, str) and word.strip() for word in words
+        ):
+            raise CodebookError(f"{code}.payment_words.{lang} must be a list of quoted words")
+        found[lang] = tuple(word.strip() for word in words)
+    return found
 
 
 def _shields(entry: dict[str, Any]) -> dict[str, tuple[str, ...]]:

@@ -4,14 +4,17 @@ English patterns match token keys (stems); a "*" gap spans up to MAX_GAP tokens.
 level patterns of two or more characters match the raw text, where no word cut can hide
 "停课" in "全停课"; Chinese group and area terms are plain substrings.
 
-Which of two overlapping matches counts: English, the leftmost, then the longest. Chinese
-(no spaces to say where a word starts), the longer pattern, counted in its own characters (a
-"*" gap adds none, so "工资 * 停" cannot swallow "工资补贴"): "上门" cannot hide "门可罗雀" in
+Which of two overlapping matches counts: English, the leftmost, then the longest, counted in
+its words (a "*" gap adds none, so "lost * income" cannot swallow "lost income payment").
+Chinese (no spaces to say where a word starts), the longer pattern, counted in its own
+characters (so "工资 * 停" cannot swallow "工资补贴"): "上门" cannot hide "门可罗雀" in
 "上门可罗雀". At equal length a term added from the review overlay
-(:class:`pipeline.codebook.Addition`) wins over the bundled codebook, then the earlier match,
-then the codebook's order (levels in order, then shields). One exception: a support match
-ending in a payment word also counts the measure the payment is named after ("self-isolation
-payment", "received a quarantine allowance").
+(:class:`pipeline.codebook.Addition`) wins over the bundled codebook, then (English) the
+pattern with more gaps, (Chinese) the earlier match, then the codebook's order (levels in
+order, then shields). One exception: a support match ending in a payment word (the
+codebook's ``payment_words``) also counts the containment measure the payment is named after
+("self-isolation payment", "received a quarantine allowance"), never a hardship it answers
+("hardship grant").
 """
 
 from __future__ import annotations
@@ -79,6 +82,8 @@ class Matchers:
     cut_words: re.Pattern[str] | None = None
     cut_cues: re.Pattern[str] | None = None
     cut_optional: bool = False
+    # by level code, the keys of its payment words (see :func:`_nested`)
+    payment_keys: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def compile_language(
@@ -98,6 +103,11 @@ def compile_language(
         for cat in book.levels
         for ind in cat.indicators[language]
     ] + [(phrase, SHIELD, 0.0) for phrase in book.shields[language]]
+    for cat in book.levels:
+        words = cat.payment_words.get(language, ())
+        if words:
+            keys = {key for word in words for key in _keys(word, tokenise)}
+            compiled.payment_keys[cat.code] = frozenset(keys)
     raw: dict[str, list[RawEntry]] = {}
     for order, (pattern, code, weight) in enumerate(level_terms, start=1):
         if language == "zh" and len(pattern.replace(" ", "")) > 1:
@@ -125,9 +135,12 @@ def compile_language(
         longest_first = sorted(terms, key=len, reverse=True)
         pattern = re.compile("|".join(re.escape(term) for term in longest_first))
         compiled.substrings[code] = (pattern, terms)
-    for table in (compiled.levels, compiled.tags):
-        for entries in table.values():
-            entries.sort(key=lambda entry: -len(entry[0]))
+    # (en) the best candidate first; the tables hold the codebook's order, which ends ties
+    added_keys = {(code, _keys(term, tokenise)) for code, term in added}
+    for entries in compiled.levels.values():
+        entries.sort(key=lambda entry: _rank(entry[0], (entry[1], entry[0]) in added_keys))
+    for entries in compiled.tags.values():  # every tag match counts: the order is for _index
+        entries.sort(key=lambda entry: _rank(entry[0], False))
     compiled.level_index = _index(compiled.levels)
     compiled.tag_index = _index(compiled.tags)
     for phrases, table in (
@@ -154,6 +167,15 @@ def _keys(pattern: str, tokenise: Callable[[str], list[Token]]) -> tuple[str, ..
     return tuple(keys)
 
 
+def _rank(keys: tuple[str, ...], added: bool) -> tuple[int, int, int]:
+    """Lower wins between English patterns matching at one token, as Chinese ranks (see
+    :data:`Order`): more words (a "*" gap is none, so "lost * income" cannot outrank "lost
+    income payment"), then a review-overlay term, then more keys with the gaps.
+    """
+    words = sum(1 for key in keys if key != GAP)
+    return (-words, 0 if added else 1, -len(keys))
+
+
 def _add(table: PatternTable, keys: tuple[str, ...], code: str, weight: float) -> None:
     if keys and keys[0] != GAP:
         needed = frozenset(key for key in keys if key != GAP)
@@ -165,7 +187,7 @@ def _index(table: PatternTable) -> PatternIndex:
 
     A pattern whose second key is a word can match only where the next token has that key;
     one of a single key, or with a gap second, anywhere. Each list keeps the table's order
-    (longest first), which decides between candidates.
+    (best first, see :func:`_rank`), which decides between candidates.
     """
     index: PatternIndex = {}
     for first, entries in table.items():
@@ -281,7 +303,9 @@ def level_matches(
             continue
         end, keys, code, weight = hit
         found.append((tokens[i].start, tokens[end].end, i, keys, code, weight))
-        found.extend(_nested(tokens, i, end, code, table, present))
+        payment = compiled.payment_keys.get(code)
+        if payment is not None and tokens[end].key in payment:
+            found.extend(_nested(tokens, i, end, code, table, present))
         i = end + 1
     if compiled.raw_first is None:
         return found
@@ -304,10 +328,10 @@ def level_matches(
 
 
 #: A payment named after a measure ("self-isolation payment", "lockdown grant") names the
-#: measure too: the level of a match that ends right before one of these payment words
-#: counts inside a support match
-_PAYMENT_WORDS = frozenset(("payment", "allow", "grant", "subsidi", "bonus"))  # stems
-_SUPPORT = "stimulus"
+#: measure too: a match of this level that ends right before a payment word (the codebook's
+#: ``payment_words``) counts inside the payment's match. A payment named after what it
+#: answers ("hardship grant", "livelihood grant") names that level only.
+_MEASURE = "containment"
 
 
 def _nested(
@@ -318,13 +342,11 @@ def _nested(
     table: PatternTable,
     present: set[str],
 ) -> list[LevelHit]:
-    """The measure a support match's payment is named after, as its own match."""
-    if code != _SUPPORT or tokens[end].key not in _PAYMENT_WORDS:
-        return []
+    """The measure a payment match (ending in a payment word) is named after, as its own match."""
     for i in range(start, end):
         candidates = [entry for entry in table.get(tokens[i].key, ()) if entry[1] != code]
         hit = _longest(tokens, i, candidates, present) if candidates else None
-        if hit is not None and hit[0] == end - 1 and hit[2] != SHIELD:
+        if hit is not None and hit[0] == end - 1 and hit[2] == _MEASURE:
             last, keys, other, weight = hit
             return [(tokens[i].start, tokens[last].end, i, keys, other, weight)]
     return []
