@@ -49,7 +49,7 @@ run: install
 test: install lint
 	$(PYTEST)
 
-## Every test but the slow ones (killed processes, servers, browsers, LibreOffice): about a minute.
+## Every test but the slow ones (killed processes, servers, browsers, LibreOffice): under two minutes.
 test-fast: install
 	$(PYTEST) -m "not slow"
 
