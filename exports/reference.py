@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from pipeline import load_codebook
+from pipeline.codebook import bundled_codebook
 from survey_db.models import Response
 from survey_db.models.vocabulary import (
     AREAS,
@@ -220,7 +220,7 @@ def write_codebook(book: Book) -> None:
     sheet.table("Questions", [*headers, text["cb_answer_codes"]], rows, ["plain", *["text"] * 3])
     sheet.append([])
     sheet.heading(text["cb_categories"])
-    book_codes = load_codebook()
+    book_codes = bundled_codebook()
     kinds = (
         (text["level"], book_codes.levels),
         (text["kind_group"], book_codes.groups),

@@ -21,7 +21,7 @@ from itertools import pairwise
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline import load_codebook
+from pipeline.codebook import bundled_codebook
 from survey_db import counting
 from survey_db.models import Response, ResponseTag
 from survey_db.models.vocabulary import AREAS, GROUPS
@@ -76,7 +76,7 @@ def phrases_of(text: str) -> set[str]:
 @cache
 def _code_patterns() -> tuple[re.Pattern[str], dict[str, str]]:
     """One pattern over the gap-free indicators of every group and area, both languages."""
-    book = load_codebook()
+    book = bundled_codebook()
     codes: dict[str, str] = {}
     for category in (*book.groups, *book.areas):
         for language in ("en", "zh"):

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,14 @@ class Codebook:
     neutral_sentiment: frozenset[str] = frozenset()
     #: indicators added from outside the file (see :class:`Addition`), already merged
     additions: tuple[Addition, ...] = ()
+
+
+@cache
+def bundled_codebook() -> Codebook:
+    """The bundled codebook, read once per process: a workbook build or a page that only
+    names its categories need not parse 5,000 entries again (a running app, like its
+    tagger, reads a changed file at its next start)."""
+    return load_codebook()
 
 
 def load_codebook(path: str | Path | None = None, additions: Iterable[Addition] = ()) -> Codebook:

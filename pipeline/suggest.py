@@ -41,7 +41,7 @@ from typing import Any
 import jieba
 import snowballstemmer
 
-from pipeline.codebook import Addition, load_codebook
+from pipeline.codebook import Addition, bundled_codebook
 from pipeline.traditional import to_simplified
 from survey_db.models.vocabulary import LEVELS
 
@@ -212,7 +212,7 @@ def _zh_runs(text: str) -> Iterator[list[str]]:
 def _negations(language: str) -> frozenset[str]:
     """The bundled codebook's negation cues: the tagger reads each as "no", so a term made of
     one would match every negation ("nobody" would stand for "didn't")."""
-    rules = load_codebook().negation[language]
+    rules = bundled_codebook().negation[language]
     return rules.cues | rules.scope_only
 
 

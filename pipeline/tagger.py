@@ -15,7 +15,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.codebook import Addition, Codebook, load_codebook, unique_additions
+from pipeline.codebook import (
+    Addition,
+    Codebook,
+    bundled_codebook,
+    load_codebook,
+    unique_additions,
+)
 from pipeline.matching import (
     SHIELD,
     Matchers,
@@ -159,7 +165,7 @@ def chinese_terms(book: Codebook) -> list[str]:
 @lru_cache(maxsize=1)
 def default_tagger() -> Tagger:
     """The tagger for the bundled codebook, built on first use."""
-    return Tagger(load_codebook())
+    return Tagger(bundled_codebook())
 
 
 @lru_cache(maxsize=4)
