@@ -284,20 +284,13 @@ def level_matches(
     Token patterns and (zh) raw-text patterns compete for the same characters.
     """
     found: list[LevelHit] = []
-    table = compiled.levels
     index = compiled.level_index
     count = len(tokens)
-    last = count - 1
     present = {tok.key for tok in tokens}
     i = 0
     while i < count:
-        indexed = index.get(tokens[i].key)
-        hit = None
-        if indexed is not None:
-            by_second, anywhere = indexed
-            candidates = by_second.get(tokens[i + 1].key, anywhere) if i < last else anywhere
-            if candidates:
-                hit = _first_match(tokens, i, candidates, present)
+        candidates = _candidates(index, tokens, i)
+        hit = _first_match(tokens, i, candidates, present) if candidates else None
         if hit is None:
             i += 1
             continue
@@ -305,7 +298,7 @@ def level_matches(
         found.append((tokens[i].start, tokens[end].end, i, keys, code, weight))
         payment = compiled.payment_keys.get(code)
         if payment is not None and tokens[end].key in payment:
-            found.extend(_nested(tokens, i, end, code, table, present))
+            found.extend(_nested(tokens, i, end, code, index, present))
         i = end + 1
     if compiled.raw_first is None:
         return found
@@ -339,44 +332,34 @@ def _nested(
     start: int,
     end: int,
     code: str,
-    table: PatternTable,
+    index: PatternIndex,
     present: set[str],
 ) -> list[LevelHit]:
     """The measure a payment match (ending in a payment word) is named after, as its own match."""
     for i in range(start, end):
-        candidates = [entry for entry in table.get(tokens[i].key, ()) if entry[1] != code]
-        hit = _longest(tokens, i, candidates, present) if candidates else None
+        candidates = [entry for entry in _candidates(index, tokens, i) if entry[1] != code]
+        hit = _first_match(tokens, i, candidates, present) if candidates else None
         if hit is not None and hit[0] == end - 1 and hit[2] == _MEASURE:
             last, keys, other, weight = hit
             return [(tokens[i].start, tokens[last].end, i, keys, other, weight)]
     return []
 
 
-def _longest(
-    tokens: list[Token], start: int, candidates: list[Pattern], present: set[str]
-) -> tuple[int, tuple[str, ...], str, float] | None:
-    """Longest candidate matching at ``start``: (last token, pattern, code, weight).
-
-    Candidates all start with the key of ``tokens[start]``; one whose second key is a word
-    other than the next token's, or that needs a key the text does not have (``present``),
-    is skipped without calling :func:`_match`.
-    """
-    after = tokens[start + 1].key if start + 1 < len(tokens) else None
-    for keys, code, weight, needed in candidates:
-        if len(keys) > 1 and keys[1] != after and keys[1] != GAP:
-            continue
-        if not needed <= present:
-            continue
-        end = _match(tokens, start, keys, 0)
-        if end is not None:
-            return end, keys, code, weight
-    return None
+def _candidates(index: PatternIndex, tokens: list[Token], i: int) -> list[Pattern]:
+    """The patterns that can match from ``tokens[i]``, best first: those starting with its key
+    whose second key (if a word) is the next token's (see :func:`_index`)."""
+    indexed = index.get(tokens[i].key)
+    if indexed is None:
+        return []
+    by_second, anywhere = indexed
+    return by_second.get(tokens[i + 1].key, anywhere) if i + 1 < len(tokens) else anywhere
 
 
 def _first_match(
     tokens: list[Token], start: int, candidates: list[Pattern], present: set[str]
 ) -> tuple[int, tuple[str, ...], str, float] | None:
-    """:func:`_longest` for candidates already found by the first two keys (see :func:`_index`)."""
+    """The first of ``candidates`` (see :func:`_candidates`) that matches at ``start``, given
+    the keys the text has (``present``): (last token, pattern, code, weight)."""
     for keys, code, weight, needed in candidates:
         if needed <= present:
             end = _match(tokens, start, keys, 0)
@@ -429,6 +412,12 @@ def tag_weights(text: str, tokens: list[Token], compiled: Matchers) -> dict[str,
     index = compiled.tag_index
     if not index:
         return found
+    present = {tok.key for tok in tokens}
+    for i in range(len(tokens)):
+        for keys, code, weight, needed in _candidates(index, tokens, i):
+            if needed <= present and _match(tokens, i, keys, 0) is not None:
+                found.setdefault(code, {})[" ".join(keys)] = weight
+    return found
     last = len(tokens) - 1
     present = {tok.key for tok in tokens}
     for i, tok in enumerate(tokens):
