@@ -35,8 +35,8 @@ def _textblob_text() -> ModuleType:
 
 
 _text = _textblob_text()
-#: textblob.en's folder, where its lexicon files are
-_EN = os.path.join(os.path.dirname(_text.__file__), "en")
+#: textblob.en's folder, where its lexicon and word-count files are
+TEXTBLOB_EN = os.path.join(os.path.dirname(_text.__file__), "en")
 
 
 # find_tokens's patterns, compiled once (it passes most of them to re.sub as strings)
@@ -45,8 +45,12 @@ _LINEBREAK = re.compile(r"\n{2,}")
 _BLANKS = re.compile(r"\s+")
 #: find_tokens's punctuation: a token starting with one, or ending with one or a period,
 #: is split; any other token is a word as it is
-_LEADING = frozenset(_text.PUNCTUATION.replace(".", ""))
+_PUNCTUATION = tuple(_text.PUNCTUATION.replace(".", ""))
+_PUNCTUATION_OR_PERIOD = (*_PUNCTUATION, ".")
+_LEADING = frozenset(_PUNCTUATION)
 _TRAILING = _LEADING | {"."}
+_ENDS = ("...", ".", "!", "?", _text.EOS)
+_CLOSERS = ("'", '"', "”", "’", "...", ".", "!", "?", ")", _text.EOS)
 
 
 def _find_tokens(string: str) -> list[str]:
@@ -55,7 +59,6 @@ def _find_tokens(string: str) -> list[str]:
     the patterns compiled once and a word without punctuation at either end taken as it is
     (what the library's loops find for it); tests/test_pipeline_light_imports.py checks it
     against the library on every labelled text."""
-    punctuation = tuple(_text.PUNCTUATION.replace(".", ""))
     replace = _text.replacements
     abbreviations = _text.ABBREVIATIONS
     for pattern, replacement in _REPLACEMENTS:
@@ -78,11 +81,11 @@ def _find_tokens(string: str) -> list[str]:
             tokens.append(t)
             continue
         tail = []
-        while t.startswith(punctuation) and t not in replace:
+        while t.startswith(_PUNCTUATION) and t not in replace:
             tokens.append(t[0])
             t = t[1:]
-        while t.endswith((*punctuation, ".")) and t not in replace:
-            if t.endswith(punctuation):
+        while t.endswith(_PUNCTUATION_OR_PERIOD) and t not in replace:
+            if t.endswith(_PUNCTUATION):
                 tail.append(t[-1])
                 t = t[:-1]
             if t.endswith("..."):
@@ -101,14 +104,12 @@ def _find_tokens(string: str) -> list[str]:
         if t != "":
             tokens.append(t)
         tokens.extend(reversed(tail))
-    ends = ("...", ".", "!", "?", _text.EOS)
-    closers = ("'", '"', "”", "’", "...", ".", "!", "?", ")", _text.EOS)
     sentences: list[list[str]] = [[]]
     i, j = 0, 0
     while j < len(tokens):
-        if tokens[j] in ends:
+        if tokens[j] in _ENDS:
             # citations, trailing parenthesis, repeated punctuation (!?)
-            while j < len(tokens) and tokens[j] in closers:
+            while j < len(tokens) and tokens[j] in _CLOSERS:
                 if tokens[j] in ("'", '"') and sentences[-1].count(tokens[j]) % 2 == 0:
                     break  # balanced quotes
                 j += 1
@@ -140,7 +141,7 @@ class _EnglishLexicon(_text.Sentiment):
 
     def __init__(self, neutral: frozenset[str]) -> None:
         super().__init__(
-            path=os.path.join(_EN, "en-sentiment.xml"),
+            path=os.path.join(TEXTBLOB_EN, "en-sentiment.xml"),
             synset="wordnet_id",
             negations=("no", "not", "n't", "never"),
             modifiers=("RB",),

@@ -28,7 +28,6 @@ answers of that language holding it, that a person did not give the level.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 from collections import Counter, defaultdict
@@ -42,6 +41,7 @@ import jieba
 import snowballstemmer
 
 from pipeline.codebook import Addition, bundled_codebook
+from pipeline.sentiment import TEXTBLOB_EN
 from pipeline.traditional import to_simplified
 from survey_db.models.vocabulary import LEVELS
 
@@ -219,11 +219,9 @@ def _negations(language: str) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _en_counts() -> dict[str, int]:
     """TextBlob's bundled English word counts (its spelling corrector's), read offline."""
-    # Found, not imported: TextBlob's package imports NLTK and NumPy (about 30 MB), and every
-    # process that builds the app (the nightly job's too) imports this module.
-    spec = importlib.util.find_spec("textblob")
-    assert spec is not None and spec.origin is not None, "TextBlob is a dependency"
-    path = Path(spec.origin).parent / "en" / "en-spelling.txt"
+    # Found where the sentiment finds its lexicon, not through TextBlob's package (which
+    # imports NLTK and NumPy, about 30 MB, into every process that builds the app).
+    path = Path(TEXTBLOB_EN, "en-spelling.txt")
     counts = {}
     for line in path.read_text("utf-8").splitlines():
         word, _, count = line.partition(" ")
