@@ -107,6 +107,9 @@ _QUANTIFIERS = frozenset(("few", "很少", "少"))
 _INTENSIFIERS = frozenset(("very", "only", "so", "too", "relatively", "quite"))
 #: Words that open a noun phrase, not its head ("few of the", "few of our")
 _DETERMINERS = frozenset(("of", "the", "a", "an", "our", "my", "their", "his", "her", "its"))
+#: Personal pronouns and demonstratives: each can open a clause's subject
+_PRONOUNS = frozenset(("i", "we", "they", "he", "she", "it", "you"))
+_DEMONSTRATIVES = frozenset(("this", "that", "these", "those"))
 #: Relative pronouns: their clause, up to its verb, belongs to the noun phrase
 _RELATIVES = frozenset(("that", "who", "which", "whose"))
 #: Auxiliaries and common irregular past forms: where a predicate can start
@@ -252,9 +255,7 @@ def _counterfactual_in_sentence(
 
 
 #: Subjects of an inverted condition: "Had the shop closed, ..." ("Had my hours cut" is an event)
-_INVERTED_SUBJECTS = frozenset(
-    ("the", "this", "that", "these", "those", "i", "we", "they", "he", "she", "it", "you")
-)
+_INVERTED_SUBJECTS = _PRONOUNS | _DEMONSTRATIVES | {"the"}
 
 
 def _unreal_condition(tokens: list[Token], i: int, rules: NegationRules) -> bool:
@@ -299,9 +300,7 @@ def _mark_counterfactual(
 
 #: Words that open the subject after a condition's noun phrase: in "Without the curfew the bar
 #: could have stayed open" the second "the" starts the clause that did not happen
-_SUBJECT_STARTS = _DETERMINERS - {"of"} | frozenset(
-    ("this", "that", "these", "those", "i", "we", "they", "he", "she", "it", "you", "many", "most")
-)
+_SUBJECT_STARTS = (_DETERMINERS - {"of"}) | _DEMONSTRATIVES | _PRONOUNS | {"many", "most"}
 
 
 def _condition_end(tokens: list[Token], start: int, rules: NegationRules) -> int:
