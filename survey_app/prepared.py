@@ -16,6 +16,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,18 @@ KEEP_SECONDS = 24 * 3600
 MAX_WORKING = 2
 #: Rows between two progress writes of a build.
 PROGRESS_ROWS = 2_000
+
+
+def remove_stale(files: Iterable[Path]) -> None:
+    """Remove those of ``files`` written over :data:`KEEP_SECONDS` ago (a prepared workbook,
+    a codebook preview: what holds attendees' answers is not kept longer)."""
+    now = time.time()
+    for file in files:
+        try:
+            if now - file.stat().st_mtime > KEEP_SECONDS:
+                file.unlink()
+        except OSError:
+            continue  # gone already, or being replaced by a build
 
 
 @dataclass(frozen=True)
@@ -201,12 +214,7 @@ class Folder:
     def sweep(self) -> None:
         """Remove every organiser's prepared workbooks older than :data:`KEEP_SECONDS`, and
         the filters of filtered lists asked for as long ago."""
-        for file in [*self.root.glob("*/*/*.xlsx"), *self.root.glob("*/*/*.query")]:
-            try:
-                if time.time() - file.stat().st_mtime > KEEP_SECONDS:
-                    file.unlink()
-            except OSError:
-                continue  # gone already, or being replaced by a build
+        remove_stale([*self.root.glob("*/*/*.xlsx"), *self.root.glob("*/*/*.query")])
 
     def build(self, wanted: Wanted) -> Build:
         """Where the build of ``wanted`` stands; a file older than :data:`KEEP_SECONDS` goes."""

@@ -10,7 +10,6 @@ offers *Try again*.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,7 +38,7 @@ from .. import labels
 from ..background import Failure, Job
 from ..db import get_session
 from ..forms import AppForm
-from ..prepared import KEEP_SECONDS
+from ..prepared import remove_stale
 from ..texts import gettext as _
 from ..texts import lazy_gettext as _l
 from . import bp
@@ -56,7 +55,6 @@ from .overlay import (
     stored_preview,
     stored_suggestions,
     suggestions_asked,
-    sweep_results,
 )
 from .review_forms import LANGUAGE_NAMES
 
@@ -131,7 +129,10 @@ def _start(path: Path, arguments: list[str]) -> None:
     job = _job(path)
     if job.running():
         return
-    sweep_results(path.parent, KEEP_SECONDS, time.time())
+    # what was worked out over a day ago goes, with its job's notes: a preview quotes answers
+    remove_stale(
+        file for suffix in ("json", "pid", "failed") for file in path.parent.glob(f"*.{suffix}")
+    )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     command = ["codebook", arguments[0], "--store", str(path), *arguments[1:]]
     job.start(app, command, path.parent / "jobs.log")

@@ -196,22 +196,6 @@ def result_file(folder: Path, asked: dict[str, Any]) -> Path:
     return folder / f"{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}.json"
 
 
-def sweep_results(folder: Path, keep_seconds: float, now: float) -> int:
-    """Remove the results in ``folder`` (and their jobs' notes) written over ``keep_seconds``
-    before ``now``: a preview quotes attendees' answers, and an old result is not shown
-    anyway once the reviews or the overlay moved on. Gives how many files went."""
-    removed = 0
-    for pattern in ("*.json", "*.pid", "*.failed"):
-        for file in folder.glob(pattern):
-            try:
-                if now - file.stat().st_mtime > keep_seconds:
-                    file.unlink()
-                    removed += 1
-            except OSError:
-                continue  # gone already, or being replaced by a job
-    return removed
-
-
 def store_result(path: Path, asked: dict[str, Any], result: dict[str, Any]) -> None:
     """Write a worked-out result where :func:`stored_result` finds it (whole or not at all),
     with what it was asked and when it was worked out."""
