@@ -3,7 +3,8 @@
 Polling a running job and killing it once it has got far enough races the job: on a fast or
 busy machine it can finish between two looks. Here the job runs in short bursts and each look
 is taken while its whole group is stopped (SIGSTOP), so what a look sees still holds when the
-job is killed. Linux only (it reads /proc).
+job is killed. Linux only (it reads /proc). Also: what a fresh process prints, for the tests of
+what building the app imports.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -106,3 +108,19 @@ def wait_until_lock_is_free(engine: Engine, timeout: float = 15.0) -> None:
         except PipelineLocked:
             assert time.monotonic() < deadline, "the killed run's lock was never released"
             time.sleep(0.05)
+
+
+#: The start of a probe that builds the app as the nightly job does (:func:`words_printed`)
+APP_BUILT = (
+    "import sys\n"
+    "from survey_app import create_app\n"
+    "create_app({'TESTING': True, 'SECRET_KEY': 'k', 'DATABASE_URL': 'sqlite://'})\n"
+)
+
+
+def words_printed(script: str) -> list[str]:
+    """What a fresh Python process running ``script`` prints, as words: what a process
+    imports is seen only from a process that imported nothing before."""
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout.split()

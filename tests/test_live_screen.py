@@ -9,6 +9,7 @@ import pytest
 from survey_app.admin.live_terms import answer_terms, top_terms
 
 from .form_helpers import fresh_form
+from .process_helpers import APP_BUILT, words_printed
 
 SLUG = "2020-11-10-social-protection"
 LIVE = f"/admin/e/{SLUG}/live"
@@ -273,18 +274,10 @@ def test_print_page_gives_each_session_its_short_address(app, organiser_client, 
 
 def test_the_app_loads_jiebas_name_tagger_only_for_the_live_screen():
     """The nightly job starts through the app: it must not carry jieba.posseg's 50 MB."""
-    import subprocess
-    import sys
-
-    probe = (
-        "import sys\n"
-        "from survey_app import create_app\n"
-        "create_app({'TESTING': True, 'SECRET_KEY': 'k', 'DATABASE_URL': 'sqlite://'})\n"
+    probe = APP_BUILT + (
         "before = 'jieba.posseg' in sys.modules\n"
         "from survey_app.admin.live_terms import answer_terms\n"
         "answer_terms('王明说复工遥遥无期')\n"
         "print(before, 'jieba.posseg' in sys.modules)\n"
     )
-    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.split() == ["False", "True"]
+    assert words_printed(probe) == ["False", "True"]

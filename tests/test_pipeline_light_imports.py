@@ -7,6 +7,8 @@ from pathlib import Path
 
 from textblob import TextBlob
 
+from .process_helpers import APP_BUILT, words_printed
+
 DATA = Path(__file__).resolve().parents[1] / "pipeline" / "data"
 
 _CHILD = """
@@ -75,13 +77,8 @@ def test_the_sentiment_tokenizer_is_textblobs() -> None:
 def test_building_the_app_imports_no_nltk() -> None:
     """The nightly job starts through the app, whose codebook pages read TextBlob's word
     counts: found as a file, not through TextBlob's package (which imports NLTK)."""
-    probe = (
-        "import sys\n"
-        "from survey_app import create_app\n"
-        "create_app({'TESTING': True, 'SECRET_KEY': 'k', 'DATABASE_URL': 'sqlite://'})\n"
+    probe = APP_BUILT + (
         "from pipeline.suggest import _en_counts\n"
         "print(len(_en_counts()) > 10_000, 'nltk' in sys.modules, 'textblob' in sys.modules)\n"
     )
-    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.split() == ["True", "False", "False"]
+    assert words_printed(probe) == ["True", "False", "False"]
